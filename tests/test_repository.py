@@ -1,0 +1,95 @@
+"""Local mirrors of what hassfest and the HACS action check (both need a network)."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from homeassistant.const import __version__ as ha_version
+
+ROOT = Path(__file__).parent.parent
+INTEGRATION = ROOT / "custom_components" / "sendblue"
+
+# hassfest's CUSTOM_INTEGRATION_MANIFEST_SCHEMA forbids keys it does not know.
+MANIFEST_KEYS = {
+    "after_dependencies",
+    "bluetooth",
+    "codeowners",
+    "config_flow",
+    "dependencies",
+    "dhcp",
+    "documentation",
+    "domain",
+    "homekit",
+    "import_executor",
+    "integration_type",
+    "iot_class",
+    "issue_tracker",
+    "loggers",
+    "mqtt",
+    "name",
+    "quality_scale",
+    "requirements",
+    "single_config_entry",
+    "ssdp",
+    "usb",
+    "version",
+    "zeroconf",
+}
+# HACS's HACS_MANIFEST_JSON_SCHEMA uses PREVENT_EXTRA with exactly these keys.
+HACS_KEYS = {
+    "content_in_root",
+    "country",
+    "filename",
+    "hacs",
+    "hide_default_branch",
+    "homeassistant",
+    "name",
+    "persistent_directory",
+    "render_readme",
+    "zip_release",
+}
+
+
+def _load(path: Path) -> Any:  # noqa: ANN401
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_manifest_keys_sorted_like_hassfest() -> None:
+    """Keys are domain, name, then alphabetical, or hassfest fails."""
+    keys = list(_load(INTEGRATION / "manifest.json"))
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert set(keys) <= MANIFEST_KEYS
+
+
+def test_manifest_contents() -> None:
+    """The manifest has what HACS, hassfest and the loader require."""
+    manifest = _load(INTEGRATION / "manifest.json")
+    for key in ("codeowners", "documentation", "issue_tracker", "version", "iot_class"):
+        assert manifest[key], key
+    assert manifest["domain"] == INTEGRATION.name
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    assert "home-assistant.io" not in manifest["documentation"]
+    assert manifest["config_flow"] is True
+    assert manifest["integration_type"] == "service"
+    assert manifest["iot_class"] == "cloud_push"
+    assert manifest["dependencies"] == ["http", "webhook"]
+    assert manifest["after_dependencies"] == ["cloud"]
+    # Our client rides on Home Assistant's own aiohttp: nothing to install.
+    assert manifest["requirements"] == []
+
+
+def test_hacs_json() -> None:
+    """hacs.json passes the HACS schema and names the version we test."""
+    hacs = _load(ROOT / "hacs.json")
+    assert set(hacs) <= HACS_KEYS
+    assert hacs["name"]
+    assert hacs["homeassistant"] == ha_version
+    assert "zip_release" not in hacs or "filename" in hacs
+
+
+def test_license_is_osi() -> None:
+    """HACS requires an OSI licence GitHub can detect."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith(("MIT License", "Apache License"))
