@@ -1,0 +1,1 @@
+"""Tests of the Sendblue API client (no Home Assistant involved)."""
