@@ -1,0 +1,190 @@
+"""The aiohttp application: request log, faults, auth, error envelopes, routes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from . import control
+from .errors import ApiError
+from .faults import FaultKind
+from .http import STATE, state_of
+from .limits import retry_after_header
+from .models import iso
+from .routes import (
+    account,
+    contacts,
+    groups,
+    interactions,
+    media,
+    messages,
+    webhook_config,
+)
+from .state import SimulatorState
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CONTROL_PREFIX = "/_sim/"
+MEDIA_PREFIX = "/media/"
+AUTH_HEADERS = ("sb-api-key-id", "sb-api-secret-key")
+REDACTED = "***"
+
+
+def _is_control(request: web.Request) -> bool:
+    """Tell whether request is for the control API (no log, faults or auth)."""
+    return request.path.startswith(
+        CONTROL_PREFIX
+    ) or request.path == CONTROL_PREFIX.rstrip("/")
+
+
+async def _log_entry(request: web.Request) -> dict[str, Any]:
+    """Describe a request: method, path, raw query, headers minus secrets, JSON body."""
+    headers = {
+        name.lower(): (REDACTED if name.lower() in AUTH_HEADERS else value)
+        for name, value in request.headers.items()
+    }
+    body: Any = None
+    if request.content_type == "application/json" and request.can_read_body:
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+    return {
+        "method": request.method,
+        "path": request.path,
+        "raw_path": request.raw_path.split("?", 1)[0],
+        "query_string": request.query_string,
+        "query": dict(request.query),
+        "headers": headers,
+        "json": body,
+        "at": iso(state_of(request).clock.now()),
+        "status": None,
+        "fault": None,
+    }
+
+
+@web.middleware
+async def log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Record every API request and its answer status."""
+    if _is_control(request):
+        return await handler(request)
+    entry = await _log_entry(request)
+    request["log_entry"] = entry
+    state_of(request).activity.requests.append(entry)
+    response = await handler(request)
+    entry["status"] = response.status
+    return response
+
+
+@web.middleware
+async def error_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Turn ApiError into Sendblue's JSON envelope."""
+    try:
+        return await handler(request)
+    except ApiError as err:
+        return web.json_response(err.body, status=err.status, headers=err.headers)
+
+
+@web.middleware
+async def fault_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Apply the injected fault for this request, if any."""
+    if _is_control(request):
+        return await handler(request)
+    rule = state_of(request).faults.pick(request.path)
+    if rule is None:
+        return await handler(request)
+    if (entry := request.get("log_entry")) is not None:
+        entry["fault"] = str(rule.kind)
+    match rule.kind:
+        case FaultKind.RATE_LIMIT:
+            raise ApiError(
+                429,
+                {"status": "ERROR", "message": "Too many requests"},
+                {"Retry-After": retry_after_header(rule.retry_after)},
+            )
+        case FaultKind.SERVER_ERROR:
+            raise ApiError(500, {"status": "ERROR", "message": "Internal server error"})
+        case FaultKind.UNAVAILABLE:
+            raise ApiError(503, {"status": "ERROR", "message": "Service unavailable"})
+        case FaultKind.DELAY:
+            await asyncio.sleep(rule.delay_ms / 1000)
+            return await handler(request)
+        case FaultKind.RESET:
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=499)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Require both sb-api-key-id and sb-api-secret-key (401 envelope otherwise)."""
+    if _is_control(request) or request.path.startswith(MEDIA_PREFIX):
+        return await handler(request)
+    config = state_of(request).config
+    key_id = request.headers.get("sb-api-key-id")
+    secret = request.headers.get("sb-api-secret-key")
+    if key_id != config.api_key_id or secret != config.api_secret_key:
+        body: dict[str, Any] = {"status": "ERROR"}
+        if request.path.startswith("/api/v2/"):
+            body["error_code"] = "UNAUTHORIZED"
+        body["message"] = (
+            "Unauthorized: missing or invalid sb-api-key-id / sb-api-secret-key"
+        )
+        raise ApiError(401, body)
+    return await handler(request)
+
+
+@web.middleware
+async def not_found_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Answer unknown API paths with the JSON envelope instead of HTML."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        raise ApiError(
+            404,
+            {"status": "ERROR", "message": f"Cannot {request.method} {request.path}"},
+        ) from None
+    except web.HTTPMethodNotAllowed:
+        raise ApiError(
+            405,
+            {"status": "ERROR", "message": f"Cannot {request.method} {request.path}"},
+        ) from None
+
+
+def build_app(
+    state: SimulatorState, owner: control.SimulatorControl
+) -> web.Application:
+    """Create the application serving the Sendblue API and the /_sim/ control API."""
+    app = web.Application(
+        middlewares=[
+            log_middleware,
+            error_middleware,
+            fault_middleware,
+            auth_middleware,
+            not_found_middleware,
+        ],
+        client_max_size=state.config.max_upload_bytes + 1024 * 1024,
+    )
+    app[STATE] = state
+    for module in (
+        account,
+        messages,
+        interactions,
+        groups,
+        media,
+        contacts,
+        webhook_config,
+    ):
+        module.setup(app)
+    control.setup(app, owner)
+    return app

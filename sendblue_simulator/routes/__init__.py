@@ -1,0 +1,1 @@
+"""Sendblue API route modules, one per area."""
