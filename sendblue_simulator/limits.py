@@ -34,7 +34,8 @@ class TokenBucket:
     def take(self) -> float | None:
         """Take a token; return None on success, else the seconds until one is free."""
         self._refill()
-        if self._tokens >= 1:
+        # Allow for float rounding: a client pacing at exactly the rate must pass.
+        if self._tokens >= 1 - 1e-9:
             self._tokens -= 1
             return None
         return (1 - self._tokens) / self.rate

@@ -3,6 +3,7 @@
 import pytest
 
 from custom_components.sendblue.api import LinePacer, SendblueClient
+from custom_components.sendblue.api.pacing import RATE
 
 from .conftest import FakeSendblue
 
@@ -43,12 +44,12 @@ def pacer(fake_time: FakeTime) -> LinePacer:
 
 
 async def test_burst_then_wait(pacer: LinePacer, fake_time: FakeTime) -> None:
-    """Ten takes never wait; the eleventh waits a tenth of a second."""
+    """Ten takes never wait; the eleventh waits for one token."""
     for _ in range(10):
         await pacer.acquire(LINE)
     assert fake_time.sleeps == []
     await pacer.acquire(LINE)
-    assert fake_time.sleeps == [pytest.approx(0.1)]
+    assert fake_time.sleeps == [pytest.approx(1 / RATE)]
 
 
 async def test_lines_are_independent(pacer: LinePacer, fake_time: FakeTime) -> None:
@@ -61,15 +62,15 @@ async def test_lines_are_independent(pacer: LinePacer, fake_time: FakeTime) -> N
 
 
 async def test_refill(pacer: LinePacer, fake_time: FakeTime) -> None:
-    """Tokens come back at 10 a second, never above the burst size."""
+    """Tokens come back at RATE a second, never above the burst size."""
     for _ in range(10):
         await pacer.acquire(LINE)
-    fake_time.now += 0.5
+    fake_time.now += 5 / RATE
     for _ in range(5):
         await pacer.acquire(LINE)
     assert fake_time.sleeps == []
     await pacer.acquire(LINE)
-    assert fake_time.sleeps == [pytest.approx(0.1)]
+    assert fake_time.sleeps == [pytest.approx(1 / RATE)]
     fake_time.now += 60
     for _ in range(10):
         await pacer.acquire(LINE)
@@ -83,7 +84,7 @@ async def test_queued_callers_wait_in_turn(
     fake_time.passes = False
     for _ in range(12):
         await pacer.acquire(LINE)
-    assert fake_time.sleeps == [pytest.approx(0.1), pytest.approx(0.2)]
+    assert fake_time.sleeps == [pytest.approx(1 / RATE), pytest.approx(2 / RATE)]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ async def test_client_paces_sends(
             number="+19998887777", from_number=from_number, content="Hi"
         )
     assert taken == ([bucket] * 11 if bucket is not None else [])
-    assert fake_time.sleeps == ([pytest.approx(0.1)] if bucket is not None else [])
+    assert fake_time.sleeps == ([pytest.approx(1 / RATE)] if bucket is not None else [])
     assert len(sendblue.requests) == 11
 
 
