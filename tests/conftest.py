@@ -1,9 +1,53 @@
 """Fixtures shared by every Sendblue test."""
 
+import json
+from collections.abc import AsyncIterator, Generator
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, PropertyMock, patch
+
 import pytest
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported at module level so that the hass fixture finds our integration first.
 import custom_components.sendblue  # noqa: F401
+from custom_components.sendblue.api import (
+    Account,
+    LinesState,
+    LinesUsage,
+    Webhooks,
+)
+from custom_components.sendblue.const import (
+    CONF_ACCOUNT_EMAIL,
+    CONF_API_KEY_ID,
+    CONF_API_SECRET_KEY,
+    CONF_BASE_URL,
+    CONF_WEBHOOK_SECRET,
+    DEFAULT_BASE_URL,
+    DOMAIN,
+)
+from sendblue_simulator import ManualClock, Simulator, start_simulator
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+API_KEY_ID = "key-id-0123"
+API_SECRET = "api-secret-do-not-leak-4567"
+WEBHOOK_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+WEBHOOK_SECRET = "hook-secret-do-not-leak-89ab"
+EXTERNAL_URL = "https://home.example.com"
+WEBHOOK_URL = f"{EXTERNAL_URL}/api/webhook/{WEBHOOK_ID}"
+LINE_1 = "+15122164639"
+LINE_2 = "+16468528190"
+CONTACT = "+19998887777"
+EMAIL = "owner@example.com"
+
+
+def load_json(name: str) -> Any:  # noqa: ANN401
+    """Return a JSON fixture from tests/fixtures."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +55,92 @@ def auto_enable_custom_integrations(
     enable_custom_integrations: None,
 ) -> None:
     """Let the hass fixture load integrations from custom_components."""
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return a Sendblue config entry as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=EMAIL,
+        unique_id=API_KEY_ID,
+        data={
+            CONF_API_KEY_ID: API_KEY_ID,
+            CONF_API_SECRET_KEY: API_SECRET,
+            CONF_BASE_URL: DEFAULT_BASE_URL,
+            CONF_ACCOUNT_EMAIL: EMAIL,
+            CONF_WEBHOOK_ID: WEBHOOK_ID,
+            CONF_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        },
+    )
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Keep config-flow tests from setting the entry up."""
+    with patch(
+        "custom_components.sendblue.async_setup_entry", return_value=True
+    ) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_sendblue_client() -> Generator[AsyncMock]:
+    """Return a mocked Sendblue client, patched where the integration builds it."""
+    with (
+        patch("custom_components.sendblue.SendblueClient", autospec=True) as cls,
+        patch("custom_components.sendblue.config_flow.SendblueClient", new=cls),
+    ):
+        client = cls.return_value
+        client.get_account.return_value = Account.from_dict(load_json("account.json"))
+        client.list_lines.return_value = load_json("lines.json")["numbers"]
+        client.get_lines_state.return_value = LinesState.from_dict(
+            load_json("lines_state.json")
+        )
+        client.get_lines_usage.return_value = LinesUsage.from_dict(
+            load_json("lines_usage.json")
+        )
+        client.count_contacts.return_value = 42
+        client.list_webhooks.return_value = Webhooks.from_dict(
+            {"status": "OK", "webhooks": {}}
+        )
+        yield client
+
+
+@pytest.fixture
+async def external_url(hass: HomeAssistant) -> str:
+    """Give Home Assistant an external URL Sendblue can call."""
+    await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
+    return EXTERNAL_URL
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+    external_url: str,
+) -> MockConfigEntry:
+    """Set the integration up with the mocked client."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+@pytest.fixture
+async def sendblue_simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
+    """Run a Sendblue simulator on a free port; its time moves only on advance()."""
+    async with start_simulator(clock=ManualClock(), seed=1234) as simulator:
+        yield simulator

@@ -75,7 +75,13 @@ def test_manifest_contents() -> None:
     assert manifest["integration_type"] == "service"
     assert manifest["iot_class"] == "cloud_push"
     assert manifest["dependencies"] == ["http", "webhook"]
-    assert manifest["after_dependencies"] == ["cloud"]
+    # Used only when present: cloudhooks, media and camera sends, Assist mode.
+    assert manifest["after_dependencies"] == [
+        "camera",
+        "cloud",
+        "conversation",
+        "media_source",
+    ]
     # Our client rides on Home Assistant's own aiohttp: nothing to install.
     assert manifest["requirements"] == []
 
@@ -93,3 +99,74 @@ def test_license_is_osi() -> None:
     """HACS requires an OSI licence GitHub can detect."""
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith(("MIT License", "Apache License"))
+
+
+def _strings() -> dict[str, Any]:
+    return _load(INTEGRATION / "strings.json")
+
+
+def test_translations_match_strings() -> None:
+    """Custom integrations load only translations/en.json: it must be strings.json."""
+    assert _load(INTEGRATION / "translations" / "en.json") == _strings()
+    # References are resolved only by core's build, never for custom integrations.
+    assert "[%key:" not in (INTEGRATION / "strings.json").read_text(encoding="utf-8")
+
+
+def _python_sources() -> str:
+    return "\n".join(
+        path.read_text(encoding="utf-8") for path in INTEGRATION.glob("*.py")
+    )
+
+
+def test_exception_keys_translated() -> None:
+    """Every translation_key raised in code has a message (exception-translations)."""
+    sources = _python_sources()
+    keys = set(re.findall(r'translation_key\s*=\s*"(\w+)"', sources))
+    keys |= set(re.findall(r'\binvalid\(\s*"(\w+)"', sources))
+    keys |= set(re.findall(r'\(\w+, "(\w+)"\),', sources))
+    strings = _strings()
+    exceptions = strings["exceptions"]
+    known = set(exceptions) | set(strings["issues"])
+    known |= {key for entities in strings["entity"].values() for key in entities}
+    assert keys - known == set()
+    for key in keys & set(exceptions):
+        assert exceptions[key]["message"]
+
+
+def test_entity_translations_and_icons() -> None:
+    """Every entity translation key has a name and an icon."""
+    sources = _python_sources()
+    keys = set(re.findall(r'translation_key\s*=\s*"(\w+)"', sources))
+    strings = _strings()["entity"]
+    icons = _load(INTEGRATION / "icons.json")["entity"]
+    for platform, entities in strings.items():
+        for key, entity in entities.items():
+            assert entity["name"], key
+            assert key in icons[platform], key
+    named = {key for entities in strings.values() for key in entities}
+    assert {k for k in keys if k in named} == named
+
+
+# Platforms and helpers hassfest lets any integration use without declaring.
+ALWAYS_ALLOWED = {
+    "device_automation",
+    "diagnostics",
+    "event",
+    "notify",
+    "repairs",
+    "sensor",
+}
+
+
+def test_manifest_covers_component_imports() -> None:
+    """Each homeassistant.components.X we import is a (after_)dependency."""
+    manifest = _load(INTEGRATION / "manifest.json")
+    declared = set(manifest["dependencies"]) | set(manifest["after_dependencies"])
+    used = set(re.findall(r"homeassistant\.components\.(\w+)", _python_sources())) | {
+        name
+        for names in re.findall(
+            r"from homeassistant\.components import ([\w, ]+)", _python_sources()
+        )
+        for name in names.replace(" ", "").split(",")
+    }
+    assert used - declared - ALWAYS_ALLOWED == set()

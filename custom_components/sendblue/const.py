@@ -1,7 +1,82 @@
 """Constants for the Sendblue integration."""
 
 import logging
+from datetime import timedelta
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "sendblue"
 LOGGER = logging.getLogger(__package__)
+
+DEFAULT_BASE_URL: Final = "https://api.sendblue.co"
+DEFAULT_TITLE: Final = "Sendblue"
+
+CONF_API_KEY_ID: Final = "api_key_id"
+CONF_API_SECRET_KEY: Final = "api_secret_key"
+CONF_BASE_URL: Final = "base_url"
+CONF_ADVANCED: Final = "advanced"
+CONF_ACCOUNT_EMAIL: Final = "account_email"
+CONF_WEBHOOK_SECRET: Final = "webhook_secret"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+# The URL we registered with Sendblue, kept so removal deletes exactly that one.
+CONF_REGISTERED_URL: Final = "registered_webhook_url"
+
+CONF_RECEIVE_MODE: Final = "receive_mode"
+CONF_POLLING_INTERVAL: Final = "polling_interval"
+CONF_DEFAULT_LINE: Final = "default_line"
+CONF_ALLOWED_SENDERS: Final = "allowed_senders"
+CONF_ASSIST: Final = "assist"
+CONF_ASSIST_AGENT: Final = "assist_agent"
+CONF_ASSIST_MARK_READ: Final = "assist_mark_read"
+
+SUBENTRY_RECIPIENT: Final = "recipient"
+CONF_RECIPIENT_KIND: Final = "kind"
+CONF_RECIPIENT_TARGET: Final = "target"
+CONF_RECIPIENT_LINE: Final = "line"
+
+
+class RecipientKind(StrEnum):
+    """Who a recipient subentry sends to."""
+
+    CONTACT = "contact"
+    GROUP = "group"
+
+
+class ReceiveMode(StrEnum):
+    """How the integration learns about inbound messages and status changes."""
+
+    WEBHOOK = "webhook"
+    POLLING = "polling"
+    OFF = "off"
+
+
+DEFAULT_RECEIVE_MODE: Final = ReceiveMode.WEBHOOK
+DEFAULT_POLLING_INTERVAL: Final = 10
+MIN_POLLING_INTERVAL: Final = 5
+MAX_POLLING_INTERVAL: Final = 3600
+
+# Lines and capacity change rarely: the only periodic call in webhook mode.
+LINES_SCAN_INTERVAL: Final = timedelta(minutes=5)
+# A line offline this long is worth a repair issue.
+LINE_OFFLINE_REPAIR_AFTER: Final = timedelta(hours=1)
+
+# Sendblue retries deliveries; remember this many keys to fire each event once.
+DEDUPE_SIZE: Final = 4096
+# Nothing Sendblue sends is near this; anything bigger is not Sendblue.
+MAX_WEBHOOK_BODY: Final = 1024 * 1024
+WEBHOOK_SECRET_HEADER: Final = "sb-signing-secret"
+
+EVENT_MESSAGE_RECEIVED: Final = f"{DOMAIN}_message_received"
+EVENT_MESSAGE_STATUS: Final = f"{DOMAIN}_message_status"
+EVENT_TYPING_INDICATOR: Final = f"{DOMAIN}_typing_indicator"
+
+# Event entity types, one per bus event.
+EVENT_TYPE_MESSAGE_RECEIVED: Final = "message_received"
+EVENT_TYPE_MESSAGE_STATUS: Final = "message_status"
+EVENT_TYPE_TYPING: Final = "typing"
+
+# Dispatcher signal carrying (event type, data) for one line of one entry.
+SIGNAL_LINE_EVENT: Final = f"{DOMAIN}_line_event_{{entry_id}}_{{line}}"
+
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_LINE: Final = "line"

@@ -6,21 +6,12 @@ import aiohttp
 import pytest
 
 from sendblue_simulator import (
-    ManualClock,
     Simulator,
     WebhookReceiver,
-    start_simulator,
     start_webhook_receiver,
 )
 
 SEED = 1234
-
-
-@pytest.fixture
-async def sendblue_simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
-    """Run a simulator on a free port with a manual clock (time moves on advance())."""
-    async with start_simulator(clock=ManualClock(), seed=SEED) as simulator:
-        yield simulator
 
 
 @pytest.fixture

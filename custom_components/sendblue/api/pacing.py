@@ -10,6 +10,8 @@ BURST = 10
 # arrive with network jitter, and two arriving closer together than they left
 # must not add up to an eleventh message within Sendblue's second.
 RATE = 9.5  # tokens per second
+# Float rounding must not turn an exactly refilled token into a wait.
+ROUNDING = 1e-9
 
 
 @dataclass
@@ -41,6 +43,5 @@ class LinePacer:
         # Take the token first (possibly going negative) so that concurrent
         # callers queue up behind each other instead of all waking at once.
         bucket.tokens -= 1
-        # Float rounding must not turn an exactly refilled token into a wait.
-        if bucket.tokens < -1e-9:
+        if bucket.tokens < -ROUNDING:
             await self.sleep(-bucket.tokens / self.rate)

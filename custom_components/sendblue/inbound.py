@@ -1,0 +1,234 @@
+"""Turn what Sendblue reports (by webhook or polling) into Home Assistant events."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
+
+from .api import Message, MessageStatus, MessageType, TypingIndicator
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_LINE,
+    CONF_ALLOWED_SENDERS,
+    DEDUPE_SIZE,
+    EVENT_MESSAGE_RECEIVED,
+    EVENT_MESSAGE_STATUS,
+    EVENT_TYPE_MESSAGE_RECEIVED,
+    EVENT_TYPE_MESSAGE_STATUS,
+    EVENT_TYPE_TYPING,
+    EVENT_TYPING_INDICATOR,
+    SIGNAL_LINE_EVENT,
+)
+from .coordinator import SendblueConfigEntry, SendblueCoordinator
+
+
+class BoundedSet[T: Hashable]:
+    """Remember the most recent keys, forgetting the oldest beyond a size."""
+
+    def __init__(self, size: int) -> None:
+        """Initialize an empty set."""
+        self._size = size
+        self._keys: OrderedDict[T, None] = OrderedDict()
+
+    def add(self, key: T) -> bool:
+        """Add a key; return False when it was already there."""
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self._size:
+            self._keys.popitem(last=False)
+        return True
+
+    def __len__(self) -> int:
+        """Return how many keys are remembered."""
+        return len(self._keys)
+
+
+class SendblueInbound:
+    """Dedupe, filter and fire inbound messages, status updates and typing."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SendblueConfigEntry,
+        coordinator: SendblueCoordinator,
+    ) -> None:
+        """Initialize for one config entry."""
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self._seen: BoundedSet[Hashable] = BoundedSet(DEDUPE_SIZE)
+        # Which line sent or received a message, so a reaction can default to it.
+        self._handle_lines: OrderedDict[str, str] = OrderedDict()
+        allowed = entry.options.get(CONF_ALLOWED_SENDERS) or []
+        self._allowed: frozenset[str] = frozenset(s.lower() for s in allowed)
+
+    @property
+    def remembered(self) -> int:
+        """Return how many delivery keys are remembered for dedupe."""
+        return len(self._seen)
+
+    def remember_line(self, message_handle: str, line: str) -> None:
+        """Remember which of our lines a message went through."""
+        self._handle_lines[message_handle] = line
+        self._handle_lines.move_to_end(message_handle)
+        if len(self._handle_lines) > DEDUPE_SIZE:
+            self._handle_lines.popitem(last=False)
+
+    def line_for(self, message_handle: str) -> str | None:
+        """Return the line a message went through, when we saw it."""
+        return self._handle_lines.get(message_handle)
+
+    def is_allowed(self, sender: str | None) -> bool:
+        """Return whether events may fire for this sender."""
+        return not self._allowed or (
+            sender is not None and sender.lower() in self._allowed
+        )
+
+    @callback
+    def async_process(
+        self, item: Message | TypingIndicator, payload: Mapping[str, Any]
+    ) -> None:
+        """Fire the events for one item, once."""
+        if isinstance(item, TypingIndicator):
+            self._typing(item, payload)
+        elif item.is_outbound or (
+            item.is_outbound is None and item.status is not MessageStatus.RECEIVED
+        ):
+            self._status(item, payload)
+        else:
+            self._received(item, payload)
+
+    def _received(self, message: Message, payload: Mapping[str, Any]) -> None:
+        """Fire sendblue_message_received."""
+        handle = message.message_handle
+        if handle is None or not self._seen.add(("received", handle)):
+            return
+        if not self.is_allowed(message.from_number):
+            return
+        line = self._our_line(message.sendblue_number, message.to_number)
+        self._track(handle, line, sent=False, when=message.date_sent)
+        data = {
+            "message_handle": message.message_handle,
+            "content": message.content,
+            "media_url": message.media_url,
+            "from_number": message.from_number,
+            "to_number": message.to_number or line,
+            "service": _value(message.service),
+            "is_group": message.message_type is MessageType.GROUP
+            or message.group_id is not None,
+            "group_id": message.group_id,
+            "group_display_name": message.group_display_name,
+            "participants": list(message.participants),
+            "date_sent": _iso(message.date_sent),
+        }
+        self._fire(
+            EVENT_MESSAGE_RECEIVED, EVENT_TYPE_MESSAGE_RECEIVED, line, data, payload
+        )
+
+    def _status(self, message: Message, payload: Mapping[str, Any]) -> None:
+        """Fire sendblue_message_status."""
+        handle = message.message_handle
+        if handle is None or not self._seen.add(("status", handle, message.status)):
+            return
+        line = self._our_line(message.sendblue_number, message.from_number)
+        self._track(handle, line, sent=True, when=message.date_sent)
+        data = {
+            "message_handle": message.message_handle,
+            "status": _value(message.status),
+            "number": message.number or list(message.recipients) or None,
+            "service": _value(message.service),
+            "error_code": message.error_code,
+            "error_message": message.error_message,
+            "was_downgraded": message.was_downgraded,
+            "date_updated": _iso(message.date_updated),
+        }
+        self._fire(EVENT_MESSAGE_STATUS, EVENT_TYPE_MESSAGE_STATUS, line, data, payload)
+
+    def _typing(self, typing: TypingIndicator, payload: Mapping[str, Any]) -> None:
+        """Fire sendblue_typing_indicator."""
+        contact, line = typing.number, typing.from_number
+        if self._known_line(line) is None and self._known_line(contact):
+            # Be tolerant of payloads that name the line in `number`.
+            contact, line = line, contact
+        key = ("typing", contact, line, typing.is_typing, _iso(typing.timestamp))
+        if not self._seen.add(key) or not self.is_allowed(contact):
+            return
+        data = {
+            "number": contact,
+            "is_typing": typing.is_typing,
+            "timestamp": _iso(typing.timestamp),
+        }
+        self._fire(EVENT_TYPING_INDICATOR, EVENT_TYPE_TYPING, line, data, payload)
+
+    def _known_line(self, *candidates: str | None) -> str | None:
+        """Return the first candidate that is one of the account's lines."""
+        lines = self.coordinator.data.lines if self.coordinator.data else {}
+        return next((c for c in candidates if c and c in lines), None)
+
+    def _our_line(self, *candidates: str | None) -> str | None:
+        """Return our line among the candidates, else the first one Sendblue named."""
+        # A line we have not polled yet is still the line Sendblue names.
+        return self._known_line(*candidates) or next((c for c in candidates if c), None)
+
+    def _track(
+        self, handle: str, line: str | None, *, sent: bool, when: datetime | None
+    ) -> None:
+        """Remember the message's line and record the line's activity.
+
+        The activity sensors pick it up with the line's event.
+        """
+        if line is None:
+            return
+        self.remember_line(handle, line)
+        if self._known_line(line) is None:
+            return
+        activity = self.coordinator.line_activity(line)
+        when = when or dt_util.utcnow()
+        if sent:
+            activity.last_sent = _latest(activity.last_sent, when)
+        else:
+            activity.last_received = _latest(activity.last_received, when)
+
+    def _fire(
+        self,
+        event: str,
+        event_type: str,
+        line: str | None,
+        data: dict[str, Any],
+        payload: Mapping[str, Any],
+    ) -> None:
+        """Fire the bus event and tell the line's event entity."""
+        data[ATTR_CONFIG_ENTRY_ID] = self.entry.entry_id
+        data[ATTR_LINE] = line
+        data["payload"] = dict(payload)
+        self.hass.bus.async_fire(event, data)
+        if line:
+            async_dispatcher_send(
+                self.hass,
+                SIGNAL_LINE_EVENT.format(entry_id=self.entry.entry_id, line=line),
+                event_type,
+                data,
+            )
+
+
+def _value(value: StrEnum | None) -> str | None:
+    """Return an enum's wire value."""
+    return value.value if value is not None else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    """Return an ISO 8601 string for event data."""
+    return value.isoformat() if value else None
+
+
+def _latest(current: datetime | None, new: datetime) -> datetime:
+    """Return the later of two times, ignoring a missing one."""
+    return new if current is None or new > current else current

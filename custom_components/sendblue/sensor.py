@@ -1,0 +1,205 @@
+"""Sensors for Sendblue lines and the account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api import LineStatus
+from .coordinator import (
+    LineActivity,
+    SendblueConfigEntry,
+    SendblueCoordinator,
+    SendblueData,
+    SendblueLine,
+)
+from .entity import SendblueEntity, async_add_line_entities
+
+PARALLEL_UPDATES = 0
+
+# An unknown status is the sensor's own unknown state, not a fourth option.
+LINE_STATUS_OPTIONS = [
+    status.value.lower() for status in LineStatus if status is not LineStatus.UNKNOWN
+]
+
+
+def _line_status(line: SendblueLine) -> str | None:
+    """Return the line's status as an option, None when Sendblue does not know."""
+    status = line.status
+    return None if status is LineStatus.UNKNOWN else status.value.lower()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendblueLineSensorDescription(SensorEntityDescription):
+    """Describes a sensor of one line."""
+
+    value_fn: Callable[[SendblueLine, LineActivity], StateType | datetime]
+    # Activity is seen live, with the line's events, not by polling; after a
+    # restart it is restored from the last state.
+    restore_fn: Callable[[LineActivity, datetime], None] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendblueAccountSensorDescription(SensorEntityDescription):
+    """Describes a sensor of the account."""
+
+    value_fn: Callable[[SendblueData], StateType]
+
+
+def _set_received(activity: LineActivity, when: datetime) -> None:
+    activity.last_received = activity.last_received or when
+
+
+def _set_sent(activity: LineActivity, when: datetime) -> None:
+    activity.last_sent = activity.last_sent or when
+
+
+LINE_SENSORS: tuple[SendblueLineSensorDescription, ...] = (
+    SendblueLineSensorDescription(
+        key="status",
+        translation_key="line_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=LINE_STATUS_OPTIONS,
+        value_fn=lambda line, _: _line_status(line),
+    ),
+    SendblueLineSensorDescription(
+        key="last_received",
+        translation_key="last_received",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda _, activity: activity.last_received,
+        restore_fn=_set_received,
+    ),
+    SendblueLineSensorDescription(
+        key="last_sent",
+        translation_key="last_sent",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda _, activity: activity.last_sent,
+        restore_fn=_set_sent,
+    ),
+    SendblueLineSensorDescription(
+        key="new_contacts_remaining_today",
+        translation_key="new_contacts_remaining_today",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda line, _: (
+            line.usage.daily.remaining if line.usage and line.usage.daily else None
+        ),
+    ),
+    SendblueLineSensorDescription(
+        key="new_contacts_remaining_hour",
+        translation_key="new_contacts_remaining_hour",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda line, _: (
+            line.usage.hourly.remaining if line.usage and line.usage.hourly else None
+        ),
+    ),
+)
+
+ACCOUNT_SENSORS: tuple[SendblueAccountSensorDescription, ...] = (
+    SendblueAccountSensorDescription(
+        key="contacts",
+        translation_key="contacts",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.contacts,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: SendblueConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors of the account and of every line."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        SendblueAccountSensor(coordinator, description)
+        for description in ACCOUNT_SENSORS
+    )
+    async_add_line_entities(
+        entry,
+        async_add_entities,
+        lambda line: (
+            SendblueLineSensor(coordinator, description, line)
+            for description in LINE_SENSORS
+        ),
+    )
+
+
+class SendblueAccountSensor(SendblueEntity, SensorEntity):
+    """A sensor of the account."""
+
+    entity_description: SendblueAccountSensorDescription
+
+    def __init__(
+        self,
+        coordinator: SendblueCoordinator,
+        description: SendblueAccountSensorDescription,
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, key=description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class SendblueLineSensor(SendblueEntity, RestoreSensor):
+    """A sensor of one line."""
+
+    entity_description: SendblueLineSensorDescription
+    line: str
+
+    def __init__(
+        self,
+        coordinator: SendblueCoordinator,
+        description: SendblueLineSensorDescription,
+        line: str,
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, key=description.key, line=line)
+        self.entity_description = description
+
+    async def async_added_to_hass(self) -> None:
+        """Restore and follow when the line last received or sent a message."""
+        await super().async_added_to_hass()
+        if (restore := self.entity_description.restore_fn) is None:
+            return
+        last = await self.async_get_last_sensor_data()
+        if last and isinstance(last.native_value, datetime):
+            restore(self.coordinator.line_activity(self.line), last.native_value)
+        self.async_listen_line_events(self._async_line_event)
+
+    @callback
+    def _async_line_event(self, _event_type: str, _data: dict[str, Any]) -> None:
+        """Show activity the line's event has just recorded."""
+        self.async_write_ha_state()
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the sensor's value."""
+        line = self.coordinator.data.lines.get(self.line)
+        if line is None:
+            return None
+        return self.entity_description.value_fn(
+            line, self.coordinator.line_activity(self.line)
+        )

@@ -1,0 +1,227 @@
+"""The webhook Sendblue calls, and keeping Sendblue pointed at it."""
+
+from __future__ import annotations
+
+import hmac
+from contextlib import suppress
+from http import HTTPStatus
+from types import ModuleType
+
+from aiohttp.hdrs import METH_POST
+from aiohttp.web import Request, Response
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util.json import json_loads
+
+from .api import (
+    SendblueClient,
+    SendblueError,
+    SendblueInvalidResponseError,
+    WebhookConfiguration,
+    WebhookType,
+    parse_webhook,
+)
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_REGISTERED_URL,
+    CONF_WEBHOOK_SECRET,
+    DOMAIN,
+    LOGGER,
+    MAX_WEBHOOK_BODY,
+    WEBHOOK_SECRET_HEADER,
+)
+from .coordinator import SendblueConfigEntry
+from .helpers import entry_errors, raise_issue
+from .inbound import SendblueInbound
+
+# What the integration listens to; Sendblue's other types are not ours to register.
+WEBHOOK_TYPES = (
+    WebhookType.RECEIVE,
+    WebhookType.OUTBOUND,
+    WebhookType.TYPING_INDICATOR,
+)
+ISSUE_NO_URL = "webhook_url_missing_{entry_id}"
+
+
+class SendblueWebhook:
+    """Receive Sendblue's webhook calls for one config entry."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: SendblueConfigEntry, inbound: SendblueInbound
+    ) -> None:
+        """Initialize the webhook for an entry."""
+        self.hass = hass
+        self.entry = entry
+        self.inbound = inbound
+        self._secret = entry.data[CONF_WEBHOOK_SECRET].encode()
+        self._warned = False
+
+    async def async_setup(self, client: SendblueClient) -> None:
+        """Register the webhook in Home Assistant and with Sendblue."""
+        webhook_id = self.entry.data[CONF_WEBHOOK_ID]
+        webhook.async_register(
+            self.hass,
+            DOMAIN,
+            self.entry.title,
+            webhook_id,
+            self.async_handle,
+            local_only=False,
+            allowed_methods=[METH_POST],
+        )
+        self.entry.async_on_unload(
+            lambda: webhook.async_unregister(self.hass, webhook_id)
+        )
+        issue_id = ISSUE_NO_URL.format(entry_id=self.entry.entry_id)
+        if (url := await self._async_public_url()) is None:
+            # Without a URL Sendblue can reach, say how to fix it; setup goes on.
+            raise_issue(
+                self.hass,
+                issue_id,
+                "webhook_url_missing",
+                {"title": self.entry.title},
+            )
+            return
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        with entry_errors():
+            await self._async_register_remote(client, url)
+
+    async def _async_public_url(self) -> str | None:
+        """Return the URL Sendblue can call: the cloudhook, else the external URL."""
+        if (cloud := _cloud(self.hass)) and cloud.async_active_subscription(self.hass):
+            if CONF_CLOUDHOOK_URL not in self.entry.data:
+                url = await cloud.async_get_or_create_cloudhook(
+                    self.hass, self.entry.data[CONF_WEBHOOK_ID]
+                )
+                self.hass.config_entries.async_update_entry(
+                    self.entry, data={**self.entry.data, CONF_CLOUDHOOK_URL: url}
+                )
+            return str(self.entry.data[CONF_CLOUDHOOK_URL])
+        try:
+            return webhook.async_generate_url(
+                self.hass, self.entry.data[CONF_WEBHOOK_ID], allow_internal=False
+            )
+        except NoURLAvailableError:
+            return None
+
+    async def _async_register_remote(self, client: SendblueClient, url: str) -> None:
+        """Make Sendblue call our URL with our secret, once per type."""
+        secret = self._secret.decode()
+        registered = self.entry.data.get(CONF_REGISTERED_URL)
+        if registered and registered != url:
+            await async_unregister_remote(client, registered)
+        existing = await client.list_webhooks()
+        for webhook_type in WEBHOOK_TYPES:
+            ours = [
+                config
+                for config in existing.by_type.get(webhook_type, ())
+                if config.url == url
+            ]
+            if any(config.secret == secret for config in ours):
+                continue
+            if ours:
+                # Registered with another secret: Sendblue would be turned away.
+                await client.delete_webhooks(urls=[url], webhook_type=webhook_type)
+            await client.add_webhooks(
+                webhooks=[WebhookConfiguration(url=url, secret=secret)],
+                webhook_type=webhook_type,
+            )
+        if registered != url:
+            self.hass.config_entries.async_update_entry(
+                self.entry, data={**self.entry.data, CONF_REGISTERED_URL: url}
+            )
+
+    async def async_handle(
+        self,
+        hass: HomeAssistant,  # noqa: ARG002
+        webhook_id: str,  # noqa: ARG002
+        request: Request,
+    ) -> Response:
+        """Authenticate, validate and fire one delivery from Sendblue."""
+        given = request.headers.get(WEBHOOK_SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            if not self._warned:
+                # Once, not per request: a flood must not flood the log.
+                LOGGER.warning(
+                    "Rejected a call to the %s webhook without the right %s header",
+                    self.entry.title,
+                    WEBHOOK_SECRET_HEADER,
+                )
+                self._warned = True
+            return Response(status=HTTPStatus.UNAUTHORIZED)
+        if (body := await _read_body(request)) is None:
+            return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        try:
+            payload = json_loads(body)
+        except ValueError:
+            return Response(status=HTTPStatus.BAD_REQUEST)
+        if not isinstance(payload, dict):
+            return Response(status=HTTPStatus.BAD_REQUEST)
+        try:
+            item = parse_webhook(payload)
+        except SendblueInvalidResponseError:
+            return Response(status=HTTPStatus.BAD_REQUEST)
+        self.inbound.async_process(item, payload)
+        return HomeAssistantView.json({"message": "ok"})
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """Read the body, or return None as soon as it passes the size limit."""
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BODY:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > MAX_WEBHOOK_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def async_unregister_remote(client: SendblueClient, url: str) -> None:
+    """Stop Sendblue calling a URL of ours."""
+    for webhook_type in WEBHOOK_TYPES:
+        await client.delete_webhooks(urls=[url], webhook_type=webhook_type)
+
+
+async def async_forget_remote(
+    hass: HomeAssistant, entry: SendblueConfigEntry, client: SendblueClient
+) -> None:
+    """Stop Sendblue calling us when the entry no longer receives by webhook."""
+    if url := entry.data.get(CONF_REGISTERED_URL):
+        await async_unregister_remote(client, url)
+        data = {k: v for k, v in entry.data.items() if k != CONF_REGISTERED_URL}
+        hass.config_entries.async_update_entry(entry, data=data)
+
+
+async def async_remove_webhook(
+    hass: HomeAssistant, entry: SendblueConfigEntry, client: SendblueClient
+) -> None:
+    """Remove what the entry registered: Sendblue's webhooks and the cloudhook."""
+    if url := entry.data.get(CONF_REGISTERED_URL):
+        try:
+            await async_unregister_remote(client, url)
+        except SendblueError as err:
+            LOGGER.warning(
+                "Could not remove the webhook from Sendblue, remove it in the"
+                " Sendblue dashboard: %s",
+                err,
+            )
+    if CONF_CLOUDHOOK_URL in entry.data and (cloud := _cloud(hass)):
+        with suppress(cloud.CloudNotAvailable):
+            await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+def _cloud(hass: HomeAssistant) -> ModuleType | None:
+    """Return the cloud integration when it is loaded; most users have none."""
+    if "cloud" not in hass.config.components:
+        return None
+    # Imported here: importing cloud pulls in Assist, Alexa and Google Assistant.
+    from homeassistant.components import cloud  # noqa: PLC0415
+
+    return cloud

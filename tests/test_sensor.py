@@ -1,0 +1,195 @@
+"""Tests for line and account sensors, dynamic lines and line repairs."""
+
+from datetime import timedelta
+from unittest.mock import AsyncMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.sendblue.api import LinesState, SendblueConnectionError
+from custom_components.sendblue.const import DOMAIN, LINES_SCAN_INTERVAL
+
+from .conftest import LINE_1, LINE_2, load_json
+
+NEW_LINE = "+14155550123"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_sensor_values(hass: HomeAssistant) -> None:
+    """Sensors show line status, capacity and the contact count."""
+    assert hass.states.get("sensor.1_512_216_4639_status").state == "online"
+    assert hass.states.get("sensor.1_646_852_8190_status").state == "degraded"
+    assert (
+        hass.states.get("sensor.1_512_216_4639_new_contacts_left_today").state == "41"
+    )
+    assert (
+        hass.states.get("sensor.1_646_852_8190_new_contacts_left_this_hour").state
+        == "0"
+    )
+    assert hass.states.get("sensor.owner_example_com_contacts").state == "42"
+    status = hass.states.get("sensor.1_512_216_4639_status")
+    assert status.attributes["options"] == ["online", "offline", "degraded"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_capacity_disabled_by_default(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """Capacity sensors are diagnostic and off until the user enables them."""
+    entry = entity_registry.async_get("sensor.1_512_216_4639_new_contacts_left_today")
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get("sensor.1_512_216_4639_new_contacts_left_today") is None
+
+
+async def test_lines_come_and_go(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A new line appears without a reload; a released line loses its device."""
+    entry_id = init_integration.entry_id
+    mock_sendblue_client.list_lines.return_value = [LINE_1, NEW_LINE]
+
+    freezer.tick(LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.1_415_555_0123_status").state == STATE_UNKNOWN
+    assert hass.states.get("event.1_415_555_0123_messages") is not None
+    assert (
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"{entry_id}_line_{LINE_2}"), entry_id
+        )
+        is None
+    )
+    assert hass.states.get("sensor.1_646_852_8190_status") is None
+    assert (
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"{entry_id}_line_{LINE_1}"), entry_id
+        )
+        is not None
+    )
+
+
+async def test_unavailable_and_back(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Entities go unavailable while Sendblue is down, logged once, and recover."""
+    mock_sendblue_client.list_lines.side_effect = SendblueConnectionError("down")
+    for _ in range(3):
+        freezer.tick(LINES_SCAN_INTERVAL)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.1_512_216_4639_status").state == STATE_UNAVAILABLE
+    assert hass.states.get("event.1_512_216_4639_messages").state == STATE_UNAVAILABLE
+    assert caplog.text.count("Error fetching sendblue data") == 1
+
+    mock_sendblue_client.list_lines.side_effect = None
+    freezer.tick(LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.1_512_216_4639_status").state == "online"
+    assert hass.states.get("event.1_512_216_4639_messages").state == STATE_UNKNOWN
+    assert "Fetching sendblue data recovered" in caplog.text
+
+
+async def test_event_entity_ignores_polls(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Coordinator refreshes do not rewrite the event entity's state."""
+    before = hass.states.get("event.1_512_216_4639_messages")
+    freezer.tick(LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    after = hass.states.get("event.1_512_216_4639_messages")
+    assert after.last_reported == before.last_reported
+
+
+async def test_line_offline_repair(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A line offline for over an hour raises a repair; it clears when back."""
+    state = load_json("lines_state.json")
+    state["data"][0]["status"] = "OFFLINE"
+    state["data"][0]["status_changed_at"] = None
+    mock_sendblue_client.get_lines_state.return_value = LinesState.from_dict(state)
+    issue_id = f"line_offline_{init_integration.entry_id}_{LINE_1}"
+
+    freezer.tick(LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.1_512_216_4639_status").state == "offline"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    freezer.tick(timedelta(hours=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {"line": "+1 (512) 216-4639"}
+
+    mock_sendblue_client.get_lines_state.return_value = LinesState.from_dict(
+        load_json("lines_state.json")
+    )
+    freezer.tick(LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_activity_restored_after_restart(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+) -> None:
+    """Last received and last sent survive a restart."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(
+                    "sensor.1_512_216_4639_last_received", "2026-11-01T10:00:00+00:00"
+                ),
+                {
+                    "native_value": {
+                        "__type": "<class 'datetime.datetime'>",
+                        "isoformat": "2026-11-01T10:00:00+00:00",
+                    },
+                    "native_unit_of_measurement": None,
+                },
+            ),
+        ],
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert (
+        hass.states.get("sensor.1_512_216_4639_last_received").state
+        == "2026-11-01T10:00:00+00:00"
+    )
+    assert hass.states.get("sensor.1_512_216_4639_last_sent").state == STATE_UNKNOWN
