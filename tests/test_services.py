@@ -1411,3 +1411,51 @@ def test_raised_keys_are_translated() -> None:
     keys |= set(re.findall(r'Sendblue\w+Error, "(\w+)"\)', sources))
     assert keys
     assert keys <= set(EXCEPTIONS)
+
+
+async def test_templated_numbers(hass: HomeAssistant, client: AsyncMock) -> None:
+    """Numbers a template rendered as integers (the + dropped) still send."""
+    client.send_message.return_value = SENT
+    assert await async_setup_component(
+        hass,
+        "script",
+        {
+            "script": {
+                "reply": {
+                    "sequence": [
+                        {
+                            "action": "sendblue.send_message",
+                            "data": {
+                                "to": "{{ contact }}",
+                                "from_number": "{{ line }}",
+                                "message": "Got it",
+                            },
+                        }
+                    ]
+                }
+            }
+        },
+    )
+    await hass.services.async_call(
+        "script",
+        "reply",
+        {"contact": CONTACT, "line": LINE_2},
+        blocking=True,
+    )
+    client.send_message.assert_awaited_once_with(
+        number=CONTACT, from_number=LINE_2, content="Got it", **NO_CONTENT
+    )
+
+
+async def test_legacy_notify_templated_target(
+    hass: HomeAssistant, client: AsyncMock
+) -> None:
+    """notify.sendblue takes a number its schema turned into digits."""
+    client.send_message.return_value = SENT
+    await hass.services.async_call(
+        "notify",
+        DOMAIN,
+        {"message": "hi", "target": [int(CONTACT)]},
+        blocking=True,
+    )
+    assert client.send_message.await_args.kwargs["number"] == CONTACT

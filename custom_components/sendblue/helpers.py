@@ -61,6 +61,17 @@ def parse_line_identifier(identifier: str) -> tuple[str, str] | None:
     return (entry_id, line) if mark and line else None
 
 
+def from_template_number(value: object) -> object:
+    """Give back the + of a number a template rendered as an integer.
+
+    Home Assistant's templates turn "+14155550100" into 14155550100; no one
+    means a phone number as an integer otherwise.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return f"+{value}"
+    return value
+
+
 def format_number(number: str) -> str:
     """Format a line for people: +1 (415) 555-0100 for NANP numbers, else as is."""
     if len(number) == NANP_LENGTH and number.startswith("+1") and number[2:].isdigit():

@@ -23,6 +23,8 @@ from .const import CONF_DEFAULT_LINE, DOMAIN
 from .coordinator import SendblueConfigEntry
 from .helpers import error_translation, ha_error, is_address
 
+# The shortest E.164 number is this many digits (see helpers.E164).
+MIN_E164_DIGITS = 7
 # Sendblue's documented limit is "under 18,996 characters".
 MAX_CONTENT_LENGTH = 18995
 # Sendblue takes files up to 100 MB; refuse bigger before reading them all.
@@ -74,6 +76,10 @@ def split_targets(field: str, targets: Sequence[str]) -> tuple[list[str], list[s
     mistyped number is an error rather than an unknown group.
     """
     cleaned = [target.strip() for target in targets if target.strip()]
+    # notify's own schema has already made a templated number a string of digits.
+    cleaned = [
+        f"+{t}" if t.isdigit() and len(t) >= MIN_E164_DIGITS else t for t in cleaned
+    ]
     if not cleaned:
         raise invalid("no_recipient", field=field)
     addresses = [t for t in cleaned if "@" in t or t.lstrip("+").isdigit()]

@@ -31,7 +31,7 @@ from .api import (
 )
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .coordinator import SendblueConfigEntry
-from .helpers import is_e164, translate_errors
+from .helpers import from_template_number, is_e164, translate_errors
 from .send import (
     Outgoing,
     async_media_to_url,
@@ -68,6 +68,8 @@ MESSAGE_STATUSES = [s.value.lower() for s in MessageStatus if s.name != "UNKNOWN
 SERVICES = [s.value.lower() for s in Service if s.name != "UNKNOWN"]
 GROUP_ACTIONS = {"add": ModifyType.ADD_RECIPIENT, "remove": ModifyType.REMOVE_RECIPIENT}
 MAX_TYPING_SECONDS = 300
+# A template that renders "+14155550100" comes out as the int 14155550100.
+PHONE = vol.All(from_template_number, cv.string)
 
 type Handler = Callable[[ServiceCall, SendblueConfigEntry], Awaitable[ServiceResponse]]
 
@@ -225,10 +227,10 @@ CONTENT_FIELDS: dict[vol.Marker, Any] = {
     vol.Optional(ATTR_MEDIA_URL): cv.url,
     vol.Optional(ATTR_MEDIA): MEDIA_FIELD,
     vol.Optional(ATTR_SEND_STYLE): cv.string,
-    vol.Optional(ATTR_FROM_NUMBER): cv.string,
+    vol.Optional(ATTR_FROM_NUMBER): PHONE,
     vol.Optional(ATTR_REPLY_TO): cv.string,
 }
-RECIPIENTS = vol.All(cv.ensure_list_csv, [cv.string])
+RECIPIENTS = vol.All(cv.ensure_list_csv, [PHONE])
 
 
 @action(
@@ -288,7 +290,7 @@ async def _async_send_group_message(
     {
         vol.Required(ATTR_MEMBERS): RECIPIENTS,
         vol.Optional("name"): cv.string,
-        vol.Optional(ATTR_FROM_NUMBER): cv.string,
+        vol.Optional(ATTR_FROM_NUMBER): PHONE,
     },
     SupportsResponse.OPTIONAL,
 )
@@ -309,9 +311,9 @@ async def _async_create_group(
     "modify_group",
     {
         vol.Required(ATTR_GROUP_ID): cv.string,
-        vol.Required(ATTR_NUMBER): cv.string,
+        vol.Required(ATTR_NUMBER): PHONE,
         vol.Required("action"): vol.In(list(GROUP_ACTIONS)),
-        vol.Optional(ATTR_FROM_NUMBER): cv.string,
+        vol.Optional(ATTR_FROM_NUMBER): PHONE,
     },
     SupportsResponse.OPTIONAL,
 )
@@ -334,7 +336,7 @@ async def _async_modify_group(
     {
         vol.Required(ATTR_MESSAGE_HANDLE): cv.string,
         vol.Required("reaction"): cv.string,
-        vol.Optional(ATTR_FROM_NUMBER): cv.string,
+        vol.Optional(ATTR_FROM_NUMBER): PHONE,
         vol.Optional("part_index"): vol.All(vol.Coerce(int), vol.Range(min=0)),
     },
     SupportsResponse.OPTIONAL,
@@ -358,8 +360,8 @@ async def _async_send_reaction(
 
 
 NUMBER_AND_LINE: dict[vol.Marker, Any] = {
-    vol.Required(ATTR_NUMBER): cv.string,
-    vol.Optional(ATTR_FROM_NUMBER): cv.string,
+    vol.Required(ATTR_NUMBER): PHONE,
+    vol.Optional(ATTR_FROM_NUMBER): PHONE,
 }
 
 
@@ -405,7 +407,7 @@ async def _async_send_typing_indicator(
 
 @action(
     "evaluate_service",
-    {vol.Required(ATTR_NUMBER): cv.string},
+    {vol.Required(ATTR_NUMBER): PHONE},
     SupportsResponse.ONLY,
 )
 async def _async_evaluate_service(
@@ -589,7 +591,7 @@ async def _async_request_line(
 TAGS = vol.All(cv.ensure_list, [cv.string])
 VARIABLES = vol.Schema({cv.string: cv.string})
 CONTACT_FIELDS: dict[vol.Marker, Any] = {
-    vol.Required(ATTR_NUMBER): cv.string,
+    vol.Required(ATTR_NUMBER): PHONE,
     vol.Optional("first_name"): cv.string,
     vol.Optional("last_name"): cv.string,
     vol.Optional("company_name"): cv.string,
@@ -599,7 +601,7 @@ CONTACT_FIELDS: dict[vol.Marker, Any] = {
 CONTACT_OWNER_FIELDS: dict[vol.Marker, Any] = {
     **CONTACT_FIELDS,
     vol.Optional("assigned_to_email"): cv.string,
-    vol.Optional(ATTR_SENDBLUE_NUMBER): cv.string,
+    vol.Optional(ATTR_SENDBLUE_NUMBER): PHONE,
 }
 CONTACT_ARGUMENTS = (
     "first_name",
@@ -629,7 +631,7 @@ def _contact_arguments(call: ServiceCall, entry: SendblueConfigEntry) -> dict[st
         ),
         vol.Optional("order_by"): cv.string,
         vol.Optional("order_direction"): vol.In(ORDER_DIRECTIONS),
-        vol.Optional(ATTR_NUMBER): cv.string,
+        vol.Optional(ATTR_NUMBER): PHONE,
         vol.Optional("contact_id"): cv.string,
         vol.Optional("created_at_gte"): cv.datetime,
     },
@@ -648,7 +650,7 @@ async def _async_list_contacts(
     return {ATTR_CONTACTS: [contact.to_dict() for contact in contacts]}
 
 
-NUMBER_FIELD: dict[vol.Marker, Any] = {vol.Required(ATTR_NUMBER): cv.string}
+NUMBER_FIELD: dict[vol.Marker, Any] = {vol.Required(ATTR_NUMBER): PHONE}
 
 
 @action("get_contact", NUMBER_FIELD, SupportsResponse.ONLY)
@@ -744,7 +746,7 @@ async def _async_delete_contacts(
 
 @action(
     "get_contact_sharing_state",
-    {vol.Optional(ATTR_FROM_NUMBER): cv.string},
+    {vol.Optional(ATTR_FROM_NUMBER): PHONE},
     SupportsResponse.ONLY,
 )
 async def _async_get_contact_sharing_state(
@@ -763,7 +765,7 @@ async def _async_get_contact_sharing_state(
         vol.Required("last_name"): cv.string,
         vol.Required("photo_url"): cv.url,
         vol.Optional("display_name"): cv.string,
-        vol.Optional(ATTR_FROM_NUMBER): cv.string,
+        vol.Optional(ATTR_FROM_NUMBER): PHONE,
     },
     SupportsResponse.OPTIONAL,
 )
