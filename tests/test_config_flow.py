@@ -322,3 +322,21 @@ async def test_options_when_not_loaded(
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_same_key(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+) -> None:
+    """Reconfigure with the same key only changes the secret and host."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**USER_INPUT, CONF_API_SECRET_KEY: "rotated"},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.unique_id == API_KEY_ID
+    assert mock_config_entry.data[CONF_API_SECRET_KEY] == "rotated"

@@ -319,3 +319,30 @@ async def test_subentry_duplicate_and_reconfigure(
     assert subentry.title == "Mum"
     assert subentry.data[CONF_RECIPIENT_KIND] == "group"
     assert subentry.data[CONF_RECIPIENT_LINE] is None
+
+
+@pytest.mark.usefixtures("sent")
+async def test_subentry_form_errors(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A blank name or a bad number is refused on add and on reconfigure."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": "user"},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "  ", CONF_RECIPIENT_KIND: "group", CONF_RECIPIENT_TARGET: "g1"},
+    )
+    assert result["errors"] == {"base": "name_and_target_required"}
+
+    mom_id = next(
+        sid for sid, sub in init_integration.subentries.items() if sub.title == "Mom"
+    )
+    result = await init_integration.start_subentry_reconfigure_flow(hass, mom_id)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Mom", CONF_RECIPIENT_KIND: "contact", CONF_RECIPIENT_TARGET: "x"},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_RECIPIENT_TARGET: "invalid_recipient"}
