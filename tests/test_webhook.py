@@ -85,9 +85,13 @@ async def test_event_entity_and_activity(
     assert hass.states.get(entity_id).state == STATE_UNKNOWN
     assert hass.states.get("sensor.1_512_216_4639_last_received").state == STATE_UNKNOWN
 
+    last_sent = hass.states.get("sensor.1_512_216_4639_last_sent")
     await post(client, load_json("webhook_message_received.json"))
     await hass.async_block_till_done()
 
+    # Only the sensor whose time moved writes its state.
+    unchanged = hass.states.get("sensor.1_512_216_4639_last_sent")
+    assert unchanged.last_reported == last_sent.last_reported
     state = hass.states.get(entity_id)
     assert state.attributes["event_type"] == "message_received"
     assert state.attributes["content"] == "Hello!"

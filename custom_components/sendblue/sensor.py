@@ -168,6 +168,7 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
 
     entity_description: SendblueLineSensorDescription
     line: str
+    _shown: StateType | datetime = None
 
     def __init__(
         self,
@@ -187,12 +188,16 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last and isinstance(last.native_value, datetime):
             restore(self.coordinator.line_activity(self.line), last.native_value)
+        self._shown = self.native_value
         self.async_listen_line_events(self._async_line_event)
 
     @callback
     def _async_line_event(self, _event_type: str, _data: dict[str, Any]) -> None:
-        """Show activity the line's event has just recorded."""
-        self.async_write_ha_state()
+        """Show activity the line's event has just recorded, if it changed it."""
+        # Every text fires one event; only the sensor whose time moved writes.
+        if (value := self.native_value) != self._shown:
+            self._shown = value
+            self.async_write_ha_state()
 
     @property
     def native_value(self) -> StateType | datetime:
