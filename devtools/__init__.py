@@ -1,0 +1,1 @@
+"""Development tools: a real Home Assistant and the Sendblue simulator."""

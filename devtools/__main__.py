@@ -1,0 +1,98 @@
+"""Command line for scripts/develop and scripts/screenshots: python -m devtools ...."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiohttp
+
+from .ha import (
+    DevToolsError,
+    HomeAssistantClient,
+    Recipient,
+    SimulatorClient,
+    configure_demo,
+    prepare_config_dir,
+)
+from .processes import port_is_free
+
+# The demo's saved recipient: a contact of the first simulator line.
+DEMO_RECIPIENT = Recipient(name="Alex", target="+15125550199", line="+15125550101")
+
+
+def _check_ports(args: argparse.Namespace) -> int:
+    """Exit 1 naming the first busy port."""
+    for name, port in zip(args.names, args.ports, strict=True):
+        if not port_is_free(port):
+            sys.stderr.write(
+                f"port {port} ({name}) is busy: stop what uses it or pick another"
+                f" with {name}=PORT\n"
+            )
+            return 1
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    """Lay out the config directory."""
+    prepare_config_dir(args.config, port=args.port)
+    return 0
+
+
+async def _configure(args: argparse.Namespace) -> int:
+    """Onboard the demo user and set the integration up against the simulator."""
+    async with aiohttp.ClientSession() as session:
+        ha = HomeAssistantClient(session, args.ha_url)
+        simulator = SimulatorClient(session, args.sim_url)
+        entry = await configure_demo(
+            ha, simulator, recipient=DEMO_RECIPIENT, within=args.timeout
+        )
+        sys.stdout.write(f"Sendblue entry {entry['title']!r} is {entry['state']}\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Return the argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m devtools", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ports = commands.add_parser("check-ports", help="fail if a port is busy")
+    ports.add_argument("--names", nargs="+", required=True)
+    ports.add_argument("--ports", nargs="+", type=int, required=True)
+
+    prepare = commands.add_parser("prepare", help="lay out a config directory")
+    prepare.add_argument("--config", type=Path, required=True)
+    prepare.add_argument("--port", type=int, required=True)
+
+    configure = commands.add_parser(
+        "configure",
+        help="onboard the demo user, set up Sendblue against the simulator",
+    )
+    configure.add_argument("--ha-url", required=True)
+    configure.add_argument("--sim-url", required=True)
+    configure.add_argument("--timeout", type=float, default=120.0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check-ports":
+            return _check_ports(args)
+        if args.command == "prepare":
+            return _prepare(args)
+        return asyncio.run(_configure(args))
+    except (DevToolsError, TimeoutError) as err:
+        sys.stderr.write(f"devtools {args.command}: {err}\n")
+        return 1
+    except KeyboardInterrupt:
+        # Ctrl-C in scripts/develop: its trap stops everything; no traceback here.
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
