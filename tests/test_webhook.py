@@ -95,6 +95,11 @@ async def test_event_entity_and_activity(
     state = hass.states.get(entity_id)
     assert state.attributes["event_type"] == "message_received"
     assert state.attributes["content"] == "Hello!"
+    assert state.attributes["payload"]["message_handle"] == (
+        "99DCC379-DD76-4712-BA65-11EFB33B8CD6"
+    )
+    entity = hass.data["entity_components"]["event"].get_entity(entity_id)
+    assert "payload" in entity._state_info["unrecorded_attributes"]
     assert state.attributes["from_number"] == CONTACT
     assert (
         hass.states.get("sensor.1_512_216_4639_last_received").state

@@ -65,6 +65,8 @@ DEDUPE_SIZE: Final = 4096
 # Nothing Sendblue sends is near this; anything bigger is not Sendblue.
 MAX_WEBHOOK_BODY: Final = 1024 * 1024
 WEBHOOK_SECRET_HEADER: Final = "sb-signing-secret"
+# Sendblue's payloads nest two deep; the recorder's JSON encoder stops at 254.
+MAX_PAYLOAD_DEPTH: Final = 32
 
 EVENT_MESSAGE_RECEIVED: Final = f"{DOMAIN}_message_received"
 EVENT_MESSAGE_STATUS: Final = f"{DOMAIN}_message_status"

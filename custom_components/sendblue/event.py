@@ -37,6 +37,9 @@ class SendblueLineEventEntity(SendblueEntity, EventEntity):
     """Messages received, status updates and typing on one line."""
 
     _attr_translation_key = "line_event"
+    # The raw payload is on the state for automations, but too big to keep in the
+    # database for every text (long texts pass the recorder's attribute limit).
+    _unrecorded_attributes = frozenset({"payload"})
     _attr_event_types = [  # noqa: RUF012 - the EventEntity attribute is a list
         EVENT_TYPE_MESSAGE_RECEIVED,
         EVENT_TYPE_MESSAGE_STATUS,

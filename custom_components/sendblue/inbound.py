@@ -208,7 +208,7 @@ class SendblueInbound:
         """Fire the bus event and tell the line's event entity."""
         data[ATTR_CONFIG_ENTRY_ID] = self.entry.entry_id
         data[ATTR_LINE] = line
-        data["payload"] = dict(payload)
+        data["payload"] = payload
         self.hass.bus.async_fire(event, data)
         if line:
             async_dispatcher_send(

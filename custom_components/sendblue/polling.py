@@ -6,7 +6,7 @@ import asyncio
 from contextlib import aclosing
 from datetime import datetime, timedelta
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
@@ -40,18 +40,25 @@ class SendbluePoller:
         self._since: datetime = dt_util.utcnow()
         self._lock = asyncio.Lock()
         self._available = True
+        self._unsub: CALLBACK_TYPE | None = None
 
     def async_start(self) -> None:
         """Start polling until the entry unloads."""
-        self.entry.async_on_unload(
-            async_track_time_interval(
-                self.hass,
-                self._async_tick,
-                self.interval,
-                name=f"Sendblue polling {self.entry.title}",
-                cancel_on_shutdown=True,
-            )
+        self._unsub = async_track_time_interval(
+            self.hass,
+            self._async_tick,
+            self.interval,
+            name=f"Sendblue polling {self.entry.title}",
+            cancel_on_shutdown=True,
         )
+        self.entry.async_on_unload(self._async_stop)
+
+    @callback
+    def _async_stop(self) -> None:
+        """Stop polling."""
+        if self._unsub:
+            self._unsub()
+            self._unsub = None
 
     async def _async_tick(self, _now: datetime) -> None:
         """Poll once, unless the previous poll is still running."""
@@ -81,6 +88,8 @@ class SendbluePoller:
                         break
         except SendblueAuthenticationError:
             self._set_available(available=False, reason="authentication failed")
+            # No point asking again with a refused key; reauth reloads the entry.
+            self._async_stop()
             self.entry.async_start_reauth(self.hass)
         except SendblueError as err:
             self._set_available(available=False, reason=str(err))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from contextlib import suppress
 from http import HTTPStatus
 from types import ModuleType
+from typing import Any
 
 from aiohttp.hdrs import METH_POST
-from aiohttp.web import Request, Response
+from aiohttp.web import Request, RequestPayloadError, Response
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
@@ -31,6 +33,7 @@ from .const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
     LOGGER,
+    MAX_PAYLOAD_DEPTH,
     MAX_WEBHOOK_BODY,
     WEBHOOK_SECRET_HEADER,
 )
@@ -152,20 +155,57 @@ class SendblueWebhook:
                 )
                 self._warned = True
             return Response(status=HTTPStatus.UNAUTHORIZED)
-        if (body := await _read_body(request)) is None:
-            return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        try:
-            payload = json_loads(body)
-        except ValueError:
-            return Response(status=HTTPStatus.BAD_REQUEST)
-        if not isinstance(payload, dict):
-            return Response(status=HTTPStatus.BAD_REQUEST)
+        payload = await _read_payload(request)
+        if isinstance(payload, HTTPStatus):
+            return Response(status=payload)
         try:
             item = parse_webhook(payload)
         except SendblueInvalidResponseError:
             return Response(status=HTTPStatus.BAD_REQUEST)
         self.inbound.async_process(item, payload)
         return HomeAssistantView.json({"message": "ok"})
+
+
+async def _read_payload(request: Request) -> dict[str, Any] | HTTPStatus:
+    """Return the body's JSON object, or the status that refuses it."""
+    try:
+        body = await _read_body(request)
+    except RequestPayloadError:
+        # A body that cannot be decompressed (Content-Encoding) is not Sendblue's.
+        return HTTPStatus.BAD_REQUEST
+    if body is None:
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    try:
+        payload = json_loads(body)
+    except ValueError:
+        return HTTPStatus.BAD_REQUEST
+    if not isinstance(payload, dict) or _too_deep(body, payload):
+        return HTTPStatus.BAD_REQUEST
+    return payload
+
+
+def _too_deep(body: bytes, payload: object) -> bool:
+    """Return whether lists and objects nest deeper than MAX_PAYLOAD_DEPTH.
+
+    The event carries the payload to the recorder and the websocket, whose JSON
+    encoder gives up at 254 levels. Counting brackets first keeps the walk off
+    the path of every real payload (Sendblue's nest two deep).
+    """
+    if body.count(b"{") + body.count(b"[") <= MAX_PAYLOAD_DEPTH:
+        return False
+    stack: list[tuple[object, int]] = [(payload, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if level >= MAX_PAYLOAD_DEPTH:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
 
 
 async def _read_body(request: Request) -> bytes | None:

@@ -212,9 +212,13 @@ def _dt(data: Mapping[str, Any], *keys: str) -> datetime | None:
             continue
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            # A time that cannot be shown in UTC (year 1 or 9999 with an offset)
+            # is no time anyone meant, and would break whoever displays it.
+            parsed.astimezone(UTC)
+        except ValueError, OverflowError:
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed
     return None
 
 
