@@ -1,0 +1,100 @@
+"""Run the benchmarks, print a Markdown table and write it to bench/results.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from .ingest import run_ingest
+from .inprocess import (
+    run_at_rest,
+    run_fan_out,
+    run_memory,
+    run_setup_time,
+)
+from .machine import Machine
+from .report import Results, render
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+BENCHMARKS = ("ingest", "fanout", "rest", "memory")
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Return the argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=BENCHMARKS,
+        default=list(BENCHMARKS),
+        help="benchmarks to run (default: all)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=4.0, help="seconds per wrk run"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="A/B rounds per load")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 8], help="wrk connections"
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="keep Home Assistant's config and log here"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only; leave results.md alone"
+    )
+    return parser
+
+
+def _timed(results: Results, name: str, run: Callable[[], Any]) -> Any:  # noqa: ANN401
+    """Run one benchmark, recording how long it took."""
+    sys.stderr.write(f"bench: {name}…\n")
+    start = perf_counter()
+    value = run()
+    results.seconds[name] = perf_counter() - start
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen benchmarks and report them."""
+    args = _parser().parse_args(argv)
+    # Warnings from the test harness and skipped packages are not results.
+    logging.basicConfig(level=logging.ERROR)
+    results = Results(machine=Machine.describe())
+    if "ingest" in args.only:
+        results.ingest = _timed(
+            results,
+            "ingest",
+            lambda: asyncio.run(
+                run_ingest(
+                    duration_s=args.duration,
+                    rounds=args.rounds,
+                    concurrencies=args.concurrency,
+                    keep=args.keep,
+                )
+            ),
+        )
+    if "fanout" in args.only:
+        results.fan_out = _timed(results, "fan-out", lambda: asyncio.run(run_fan_out()))
+    if "rest" in args.only:
+        results.at_rest = _timed(results, "at rest", run_at_rest)
+        results.setup = _timed(
+            results, "setup time", lambda: asyncio.run(run_setup_time())
+        )
+    if "memory" in args.only:
+        results.memory = _timed(results, "memory", lambda: asyncio.run(run_memory()))
+    report = render(results)
+    sys.stdout.write(report)
+    if not args.no_write:
+        RESULTS.write_text(report, encoding="utf-8")
+        sys.stderr.write(f"bench: written to {RESULTS}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

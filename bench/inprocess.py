@@ -1,0 +1,333 @@
+"""Benchmarks on an in-process Home Assistant against the in-process simulator.
+
+Home Assistant here is pytest-homeassistant-custom-component's test instance (a real
+core with its registries), driven from a plain asyncio program; the integration uses
+its real client over loopback. Simulated time (the hour at rest) moves with freezegun
+and async_fire_time_changed, as Home Assistant's own tests move it.
+"""
+
+from __future__ import annotations
+
+# Ours first: the test harness ships a custom_components package that would shadow it.
+import custom_components.sendblue  # noqa: F401  # isort: skip
+
+import asyncio
+import gc
+import json
+import statistics
+import sys
+import tracemalloc
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from time import perf_counter
+from typing import Any, cast
+
+import freezegun
+from freezegun.api import (
+    FrozenDateTimeFactory,
+    StepTickTimeFactory,
+    TickingDateTimeFactory,
+)
+from homeassistant import loader
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.helpers import frame
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
+
+from custom_components.sendblue.api import parse_webhook
+from custom_components.sendblue.const import (
+    CONF_ACCOUNT_EMAIL,
+    CONF_API_KEY_ID,
+    CONF_API_SECRET_KEY,
+    CONF_BASE_URL,
+    CONF_RECEIVE_MODE,
+    CONF_WEBHOOK_SECRET,
+    DEDUPE_SIZE,
+    DEFAULT_POLLING_INTERVAL,
+    DOMAIN,
+    ReceiveMode,
+)
+from custom_components.sendblue.inbound import SendblueInbound
+from sendblue_simulator import RealClock, Simulator, start_simulator
+
+ROOT = Path(__file__).resolve().parent.parent
+PAYLOAD = ROOT / "tests" / "fixtures" / "webhook_message_received.json"
+# What freezegun hands out: each can tick.
+type Clock = TickingDateTimeFactory | StepTickTimeFactory | FrozenDateTimeFactory
+# Sendblue lets a line send 10 messages a second.
+LINE_RATE = 10.0
+HOUR = timedelta(hours=1)
+# Steps of the polling interval: every periodic task runs when it is due.
+STEP = timedelta(seconds=DEFAULT_POLLING_INTERVAL)
+# Nothing listens there: at rest nobody calls the webhook.
+UNUSED_URL = "http://127.0.0.1:9"
+MEMORY_CHECKPOINTS = (DEDUPE_SIZE, 10_000, 100_000)
+
+
+@asynccontextmanager
+async def test_hass() -> AsyncIterator[HomeAssistant]:
+    """Run a test Home Assistant that loads our custom integration."""
+    async with async_test_home_assistant() as hass:
+        frame.async_setup(hass)
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+        try:
+            yield hass
+        finally:
+            await hass.async_stop(force=True)
+
+
+async def set_up(
+    hass: HomeAssistant, simulator: Simulator, mode: ReceiveMode
+) -> MockConfigEntry:
+    """Add an entry for the simulator's account and set it up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Benchmark",
+        unique_id=simulator.api_key_id,
+        data={
+            CONF_API_KEY_ID: simulator.api_key_id,
+            CONF_API_SECRET_KEY: simulator.api_secret_key,
+            CONF_BASE_URL: simulator.base_url,
+            CONF_ACCOUNT_EMAIL: simulator.config.account_email,
+            "webhook_id": "bench",
+            CONF_WEBHOOK_SECRET: "bench-secret",
+        },
+        options={CONF_RECEIVE_MODE: mode},
+    )
+    entry.add_to_hass(hass)
+    if not await hass.config_entries.async_setup(entry.entry_id):
+        msg = f"setup failed: {entry.state} {entry.reason}"
+        raise RuntimeError(msg)
+    await hass.async_block_till_done()
+    return entry
+
+
+# -- fan-out ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FanOutRow:
+    """One sendblue.send_message to many recipients from one line."""
+
+    recipients: int
+    wall_s: float
+    floor_s: float
+    rejections: int
+    failed: int
+
+
+async def run_fan_out(sizes: tuple[int, ...] = (50, 200)) -> list[FanOutRow]:
+    """Send to each number of recipients from a fresh line, rate limit on."""
+    rows = []
+    async with (
+        start_simulator(clock=RealClock(), seed=7, rate_limits=True) as simulator,
+        test_hass() as hass,
+    ):
+        await set_up(hass, simulator, ReceiveMode.OFF)
+        lines = simulator.lines
+        for index, size in enumerate(sizes):
+            line = lines[index % len(lines)]
+            if index >= len(lines):
+                # Every line has sent: let its bucket fill up again (a real wait).
+                await asyncio.sleep(2 * 10 / LINE_RATE)
+            recipients = [f"+1555{size:03d}{n:04d}" for n in range(size)]
+            before = len(simulator.control.requests())
+            start = perf_counter()
+            response = await hass.services.async_call(
+                DOMAIN,
+                "send_message",
+                {"to": recipients, "message": "Fan-out", "from_number": line},
+                blocking=True,
+                return_response=True,
+            )
+            wall = perf_counter() - start
+            if response is None:
+                msg = "sendblue.send_message returned no response"
+                raise RuntimeError(msg)
+            messages = cast("list[dict[str, Any]]", response["messages"])
+            requests = simulator.control.requests()[before:]
+            rows.append(
+                FanOutRow(
+                    recipients=size,
+                    wall_s=wall,
+                    floor_s=size / LINE_RATE,
+                    rejections=sum(r["status"] == 429 for r in requests),  # noqa: PLR2004
+                    failed=sum("error" in message for message in messages),
+                )
+            )
+    return rows
+
+
+# -- cost at rest ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AtRestRow:
+    """API calls in a simulated hour with nothing happening."""
+
+    mode: str
+    calls: int
+    by_path: dict[str, int]
+
+
+async def _hour_at_rest(mode: ReceiveMode, clock: Clock) -> AtRestRow:
+    """Count the requests one entry makes in an hour of Home Assistant time."""
+    async with (
+        start_simulator(clock=RealClock(), seed=3) as simulator,
+        test_hass() as hass,
+    ):
+        if mode is ReceiveMode.WEBHOOK:
+            # A URL to register, so webhook mode is set up as for a user.
+            await async_process_ha_core_config(hass, {"external_url": UNUSED_URL})
+        await set_up(hass, simulator, mode)
+        before = len(simulator.control.requests())
+        for _ in range(int(HOUR / STEP)):
+            clock.tick(STEP)
+            async_fire_time_changed(hass)
+            # Refreshes and polls run as background tasks.
+            await hass.async_block_till_done(wait_background_tasks=True)
+        requests = simulator.control.requests()[before:]
+    return AtRestRow(
+        mode=str(mode),
+        calls=len(requests),
+        by_path=dict(Counter(request["path"] for request in requests)),
+    )
+
+
+def run_at_rest() -> list[AtRestRow]:
+    """Count API calls per hour in webhook mode and in polling mode."""
+
+    async def both(clock: Clock) -> list[Any]:
+        return [
+            await _hour_at_rest(mode, clock)
+            for mode in (ReceiveMode.WEBHOOK, ReceiveMode.POLLING)
+        ]
+
+    # Frozen before anything starts, so the event loop's clock never jumps back;
+    # ticking, so real time (and every timeout) still passes between the steps.
+    with freezegun.freeze_time(datetime.now(UTC), tick=True) as clock:
+        return asyncio.run(both(clock))
+
+
+# -- setup time ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupTime:
+    """How long setting the entry up takes."""
+
+    samples: int
+    first_ms: float
+    median_ms: float
+    calls_per_setup: int
+
+
+async def run_setup_time(samples: int = 9) -> SetupTime:
+    """Set the entry up and unload it, again and again; the first setup is cold."""
+    async with (
+        start_simulator(clock=RealClock(), seed=5) as simulator,
+        test_hass() as hass,
+    ):
+        await async_process_ha_core_config(hass, {"external_url": UNUSED_URL})
+        times, calls = [], []
+        entry: MockConfigEntry | None = None
+        for _ in range(samples):
+            before = len(simulator.control.requests())
+            start = perf_counter()
+            if entry is None:
+                entry = await set_up(hass, simulator, ReceiveMode.WEBHOOK)
+            else:
+                await hass.config_entries.async_setup(entry.entry_id)
+                await hass.async_block_till_done()
+            times.append(perf_counter() - start)
+            calls.append(len(simulator.control.requests()) - before)
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+    return SetupTime(
+        samples=samples,
+        first_ms=times[0] * 1000,
+        median_ms=statistics.median(times) * 1000,
+        calls_per_setup=round(statistics.median(calls)),
+    )
+
+
+# -- memory ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoryPoint:
+    """The dedupe structures after a number of unique deliveries."""
+
+    deliveries: int
+    remembered: int
+    dedupe_bytes: int
+    traced_bytes: int
+
+
+def deep_size(root: object) -> int:
+    """Return the bytes of an object and of everything it holds, each counted once."""
+    seen: set[int] = set()
+    total, stack = 0, [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, dict | OrderedDict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+    return total
+
+
+def _dedupe_structures(inbound: SendblueInbound) -> Iterator[object]:
+    """Yield what the inbound path keeps per delivery."""
+    # Private on purpose: these are what must stay bounded.
+    yield inbound._seen._keys  # noqa: SLF001
+    yield inbound._handle_lines  # noqa: SLF001
+
+
+async def run_memory(deliveries: int = 100_000) -> list[MemoryPoint]:
+    """Deliver unique messages through the inbound path; measure what it keeps."""
+    points = []
+    template: dict[str, Any] = json.loads(PAYLOAD.read_text(encoding="utf-8"))
+    async with (
+        start_simulator(clock=RealClock(), seed=9) as simulator,
+        test_hass() as hass,
+    ):
+        entry = await set_up(hass, simulator, ReceiveMode.WEBHOOK)
+        inbound: SendblueInbound = entry.runtime_data.inbound
+        line = simulator.lines[0]
+        template |= {"to_number": line, "sendblue_number": line}
+        gc.collect()
+        tracemalloc.start()
+        baseline = tracemalloc.get_traced_memory()[0]
+        for count in range(1, deliveries + 1):
+            payload = {**template, "message_handle": f"mem-{count:06d}"}
+            # What the webhook does after parsing JSON: parse, dedupe, fire.
+            inbound.async_process(parse_webhook(payload), payload)
+            if count % 1000 == 0:
+                await hass.async_block_till_done()
+            if count in MEMORY_CHECKPOINTS:
+                await hass.async_block_till_done()
+                gc.collect()
+                points.append(
+                    MemoryPoint(
+                        deliveries=count,
+                        remembered=inbound.remembered,
+                        dedupe_bytes=sum(map(deep_size, _dedupe_structures(inbound))),
+                        traced_bytes=tracemalloc.get_traced_memory()[0] - baseline,
+                    )
+                )
+        tracemalloc.stop()
+    return points

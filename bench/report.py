@@ -1,0 +1,181 @@
+"""Render benchmark results as Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .ingest import IngestResult
+from .inprocess import AtRestRow, FanOutRow, MemoryPoint, SetupTime
+from .machine import Machine
+
+INGEST_GOAL = 0.90
+FAN_OUT_GOAL = 1.10
+MIB = 1024 * 1024
+
+INGEST_INTRO = (
+    "Documented inbound payload (`tests/fixtures/webhook_message_received.json`,"
+    " addressed to a simulator line) with a unique `message_handle` per request, so"
+    " dedupe never short-circuits: every request fires `sendblue_message_received`"
+    " and updates the line's event entity. Reference: a bare webhook in the same"
+    " process (parse JSON, fire an event, 200)."
+)
+FAN_OUT_INTRO = (
+    "The simulator allows 10 sends/s per line (burst 10) and answers 429 beyond; the"
+    " client paces each line at the same rate. Floor = N / (10 per second). Each size"
+    " uses a line that has not sent yet, so its burst of 10 is available and the true"
+    " minimum is (N - 10) / 10 s."
+)
+AT_REST_INTRO = (
+    "Requests counted at the simulator over one hour of Home Assistant time"
+    " (freezegun + `async_fire_time_changed`, 10 s steps) with nothing happening;"
+    " polling at the default 10 s interval."
+)
+MEMORY_INTRO = (
+    "Unique deliveries through the inbound path (parse, dedupe, events) in process."
+    " Remembered keys are capped at 4,096. Dedupe structures: the remembered keys and"
+    " the handle-to-line map with everything they hold (`sys.getsizeof`, each object"
+    " once). Traced growth: all Python allocations since the first delivery"
+    " (tracemalloc)."
+)
+
+INGEST_HEADER = (
+    "| concurrency | Sendblue webhook | reference | ratio (goal ≥ 0.90)"
+    " | failed requests |"
+)
+FAN_OUT_HEADER = (
+    "| recipients | wall time | floor | wall / floor (goal ≤ 1.10)"
+    " | 429s at the simulator (goal 0) | failed recipients |"
+)
+
+
+@dataclass
+class Results:
+    """Whatever benchmarks ran, with how long each took."""
+
+    machine: Machine
+    ingest: IngestResult | None = None
+    fan_out: list[FanOutRow] | None = None
+    at_rest: list[AtRestRow] | None = None
+    setup: SetupTime | None = None
+    memory: list[MemoryPoint] | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _verdict(met: bool) -> str:  # noqa: FBT001 -- a table cell
+    """Return a goal verdict."""
+    return "met" if met else "**not met**"
+
+
+def _load(numbers: tuple[float, float, float]) -> str:
+    """Return requests/s, p50 and p99 as one cell."""
+    rate, p50, p99 = numbers
+    return f"{rate:,.0f} req/s, p50 {p50:,.0f} µs, p99 {p99:,.0f} µs"
+
+
+def _ingest(result: IngestResult) -> list[str]:
+    """Return the ingest section."""
+    rounds = result.rows[0].rounds if result.rows else 0
+    how = (
+        f"{INGEST_INTRO} {result.processes}; {result.pinned}; keep-alive loopback"
+        f" connections; {result.duration_s:g} s runs, A/B alternated {rounds} times;"
+        " medians; ratio = median of the paired throughput ratios."
+    )
+    lines = [
+        "## Webhook ingest (real Home Assistant process, wrk)",
+        "",
+        how,
+        "",
+        INGEST_HEADER,
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row.concurrency} | {_load(row.ours)} | {_load(row.reference)}"
+        f" | {row.ratio:.2f} ({_verdict(row.ratio >= INGEST_GOAL)})"
+        f" | {row.failures} |"
+        for row in result.rows
+    ]
+    return lines
+
+
+def _fan_out(rows: list[FanOutRow]) -> list[str]:
+    """Return the fan-out section."""
+    lines = [
+        "## Fan-out (`sendblue.send_message`, one line, simulator rate limit on)",
+        "",
+        FAN_OUT_INTRO,
+        "",
+        FAN_OUT_HEADER,
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ratio = row.wall_s / row.floor_s
+        lines.append(
+            f"| {row.recipients} | {row.wall_s:.2f} s | {row.floor_s:.1f} s"
+            f" | {ratio:.2f} ({_verdict(ratio <= FAN_OUT_GOAL)})"
+            f" | {row.rejections} ({_verdict(row.rejections == 0)}) | {row.failed} |"
+        )
+    return lines
+
+
+def _at_rest(rows: list[AtRestRow], setup: SetupTime | None) -> list[str]:
+    """Return the cost-at-rest section."""
+    lines = [
+        "## Cost at rest (in-process Home Assistant, simulated hour)",
+        "",
+        AT_REST_INTRO,
+        "",
+        "| receive mode | API calls per hour | by endpoint |",
+        "|---|---|---|",
+    ]
+    for row in rows:
+        paths = ", ".join(f"`{path}` {n}" for path, n in sorted(row.by_path.items()))
+        lines.append(f"| {row.mode} | {row.calls} | {paths} |")
+    if setup is not None:
+        timing = (
+            "Integration setup (webhook mode, simulator on loopback): median"
+            f" {setup.median_ms:.1f} ms over {setup.samples} setups (the first, cold"
+            f" one: {setup.first_ms:.1f} ms); {setup.calls_per_setup} API calls each."
+        )
+        lines += ["", timing]
+    return lines
+
+
+def _memory(points: list[MemoryPoint]) -> list[str]:
+    """Return the memory section."""
+    lines = [
+        "## Memory of the dedupe structures",
+        "",
+        MEMORY_INTRO,
+        "",
+        "| unique deliveries | remembered keys | dedupe structures | traced growth |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {p.deliveries:,} | {p.remembered:,} | {p.dedupe_bytes / MIB:.2f} MiB"
+        f" | {p.traced_bytes / MIB:.2f} MiB |"
+        for p in points
+    ]
+    return lines
+
+
+def render(results: Results) -> str:
+    """Return the whole report."""
+    lines = [
+        "# Sendblue integration benchmarks",
+        "",
+        "Measured with `bench/run` (`python -m bench`); measurements, not assertions.",
+        "",
+        results.machine.markdown(),
+        "",
+    ]
+    if results.ingest is not None:
+        lines += [*_ingest(results.ingest), ""]
+    if results.fan_out is not None:
+        lines += [*_fan_out(results.fan_out), ""]
+    if results.at_rest is not None:
+        lines += [*_at_rest(results.at_rest, results.setup), ""]
+    if results.memory is not None:
+        lines += [*_memory(results.memory), ""]
+    timings = ", ".join(f"{name} {s:.1f} s" for name, s in results.seconds.items())
+    lines += [f"Run times: {timings}.", ""]
+    return "\n".join(lines)
