@@ -1,7 +1,9 @@
 """Local mirrors of what hassfest and the HACS action check (both need a network)."""
 
+import ast
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +172,22 @@ def test_manifest_covers_component_imports() -> None:
         for name in names.replace(" ", "").split(",")
     }
     assert used - declared - ALWAYS_ALLOWED == set()
+
+
+def test_client_library_is_free_of_home_assistant() -> None:
+    """api/ imports only the standard library, aiohttp and its own packages."""
+    allowed_third_party = {"aiohttp", "multidict", "yarl"}
+    for path in (INTEGRATION / "api").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                assert top in sys.stdlib_module_names or top in allowed_third_party, (
+                    f"{path.name} imports {module}"
+                )
