@@ -141,36 +141,46 @@ class Message:
 
     def send_response(self) -> JSONDict:
         """Return the send/status response (§1.1 sample; group sample for groups)."""
-        response: JSONDict = {
-            "accountEmail": self.account_email,
-            "content": self.content,
-            "is_outbound": self.is_outbound,
-            "status": self.status,
-            "error_code": self.error_code,
-            "error_message": self.error_message,
-            "message_handle": self.message_handle,
-            "date_sent": iso(self.date_sent),
-            "date_updated": iso(self.date_updated),
-            "from_number": self.from_number,
-            "number": _copy(self.number),
-            "to_number": _copy(self.to_number),
-            "was_downgraded": self.was_downgraded,
-            "plan": self.plan,
-            "media_url": self.media_url,
-            "message_type": self.message_type,
-            "group_id": self.group_id,
-        }
+        payload = self.webhook_payload()
+        keys = _SEND_RESPONSE_KEYS
         if self.message_type != "group":
-            response["participants"] = list(self.participants)
-            response["send_style"] = self.send_style
-            response["opted_out"] = self.opted_out
-            response["error_detail"] = self.error_detail
+            keys += _SEND_RESPONSE_ONE_TO_ONE_KEYS
+        response = {key: payload[key] for key in keys}
         if self.reply_to is not None:
-            response["reply_to"] = dict(self.reply_to)
+            response["reply_to"] = payload["reply_to"]
         if self.seat_id is not None:
             response["seat_id"] = self.seat_id
             response["sender_email"] = self.sender_email
         return response
+
+
+# The §1.1 send-message sample has these of the webhook's keys, in this order; the
+# group sample stops before the one-to-one ones.
+_SEND_RESPONSE_KEYS = (
+    "accountEmail",
+    "content",
+    "is_outbound",
+    "status",
+    "error_code",
+    "error_message",
+    "message_handle",
+    "date_sent",
+    "date_updated",
+    "from_number",
+    "number",
+    "to_number",
+    "was_downgraded",
+    "plan",
+    "media_url",
+    "message_type",
+    "group_id",
+)
+_SEND_RESPONSE_ONE_TO_ONE_KEYS = (
+    "participants",
+    "send_style",
+    "opted_out",
+    "error_detail",
+)
 
 
 def _copy(value: str | list[str]) -> str | list[str]:
