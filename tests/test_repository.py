@@ -107,13 +107,6 @@ def _strings() -> dict[str, Any]:
     return _load(INTEGRATION / "strings.json")
 
 
-def test_translations_match_strings() -> None:
-    """Custom integrations load only translations/en.json: it must be strings.json."""
-    assert _load(INTEGRATION / "translations" / "en.json") == _strings()
-    # References are resolved only by core's build, never for custom integrations.
-    assert "[%key:" not in (INTEGRATION / "strings.json").read_text(encoding="utf-8")
-
-
 def _python_sources() -> str:
     return "\n".join(
         path.read_text(encoding="utf-8") for path in INTEGRATION.glob("*.py")

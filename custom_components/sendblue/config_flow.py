@@ -75,6 +75,8 @@ from .const import (
 from .coordinator import SendblueConfigEntry
 from .helpers import format_number, is_address
 
+# Sendblue's other API host, named in the Advanced section's description.
+EXAMPLE_BASE_URL = "https://api.sendblue.com"
 PASSWORD = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
 )
@@ -192,6 +194,7 @@ class SendblueConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reconfigure" if reconfiguring else "user",
             data_schema=_credentials_schema(defaults),
             errors=errors,
+            description_placeholders={"example_url": EXAMPLE_BASE_URL},
         )
 
     async def async_step_reconfigure(
