@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
     wanted = build()
     if "--check" in argv:
         if EN.read_text(encoding="utf-8") != wanted:
-            sys.stderr.write("translations/en.json is stale: run scripts/translations\n")
+            sys.stderr.write("en.json is stale: run scripts/translations\n")
             return 1
         return 0
     EN.write_text(wanted, encoding="utf-8")

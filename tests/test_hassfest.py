@@ -88,14 +88,18 @@ def test_services_yaml_passes_hassfest() -> None:
     "text",
     [
         # YAML anchors in dot keys: "invalid slug .address (try address)".
-        ".address: &address\n  selector:\n    text:\nsend:\n  fields:\n"
-        "    to: *address\n",
+        (
+            ".address: &address\n  selector:\n    text:\nsend:\n  fields:\n"
+            "    to: *address\n"
+        ),
         "send:\n  fields:\n    to:\n      selector:\n        no_such_selector:\n",
         "send:\n  fields:\n    to:\n      required: 'yes'\n",
         "send:\n  fields:\n    to:\n      filter:\n        supported_features: []\n",
         "send:\n  fields:\n    to:\n      example:\n",
-        "send:\n  fields:\n    a:\n      fields:\n        to: {}\n"
-        "    b:\n      fields:\n        to: {}\n",
+        (
+            "send:\n  fields:\n    a:\n      fields:\n        to: {}\n"
+            "    b:\n      fields:\n        to: {}\n"
+        ),
     ],
 )
 def test_services_rules_refuse(text: str) -> None:
@@ -300,7 +304,7 @@ def _json(path: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", ["strings.json", "translations/en.json"])
 def test_translations_pass_hassfest(name: str) -> None:
-    """hassfest validates both files of a custom integration with one schema."""
+    """Hassfest checks both files of a custom integration with one schema."""
     STRINGS(_json(INTEGRATION / name))
 
 
