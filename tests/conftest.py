@@ -51,6 +51,24 @@ def load_json(name: str) -> Any:  # noqa: ANN401
 
 
 @pytest.fixture(autouse=True)
+def fail_on_deprecated_usage(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test in which Home Assistant reports our use of a deprecated API.
+
+    Home Assistant logs "Detected that custom integration 'sendblue' ..." for
+    what stops working in a later release; here it fails the test at once.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for phase in ("setup", "call", "teardown")
+        for record in caplog.get_records(phase)
+        if record.name == "homeassistant.helpers.frame"
+        and f"'{DOMAIN}'" in record.getMessage()
+    ]
+    assert not reports, reports
+
+
+@pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(
     enable_custom_integrations: None,
 ) -> None:
@@ -75,6 +93,8 @@ def mock_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title=EMAIL,
         unique_id=API_KEY_ID,
+        version=1,
+        minor_version=2,
         data={
             CONF_API_KEY_ID: API_KEY_ID,
             CONF_API_SECRET_KEY: API_SECRET,

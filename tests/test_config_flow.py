@@ -24,6 +24,7 @@ from custom_components.sendblue.const import (
     CONF_API_SECRET_KEY,
     CONF_ASSIST,
     CONF_ASSIST_MARK_READ,
+    CONF_ASSIST_SMS,
     CONF_BASE_URL,
     CONF_DEFAULT_LINE,
     CONF_POLLING_INTERVAL,
@@ -288,6 +289,7 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
         CONF_ALLOWED_SENDERS: ["+14155550100", "me@example.com"],
         CONF_ASSIST: False,
         CONF_ASSIST_MARK_READ: True,
+        CONF_ASSIST_SMS: False,
     }
 
 

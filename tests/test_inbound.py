@@ -44,11 +44,11 @@ async def test_dedupe_memory_is_bounded(
         process(init_integration, {**base, "message_handle": f"H{i}"})
     await hass.async_block_till_done()
 
-    inbound = init_integration.runtime_data.inbound
+    runtime = init_integration.runtime_data
     assert len(events) == count
-    assert inbound.remembered == DEDUPE_SIZE
-    assert inbound.line_for("H0") is None  # forgotten
-    assert inbound.line_for(f"H{count - 1}") == base["to_number"]
+    assert runtime.inbound.diagnostics()["dedupe_keys"] == DEDUPE_SIZE
+    assert runtime.sent_lines.line_for("H0") is None  # forgotten
+    assert runtime.sent_lines.line_for(f"H{count - 1}") == base["to_number"]
 
 
 async def test_line_not_polled_yet(
@@ -74,7 +74,7 @@ async def test_line_not_polled_yet(
 
     assert received[0].data["line"] == new_line
     assert status[0].data["line"] == new_line
-    activity = init_integration.runtime_data.coordinator.activity
+    activity = init_integration.runtime_data.activity.lines
     assert new_line not in activity
     assert all(a.last_received is a.last_sent is None for a in activity.values())
 

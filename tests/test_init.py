@@ -2,6 +2,7 @@
 
 import sys
 from collections.abc import Generator
+from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 
 import pytest
@@ -57,10 +58,16 @@ async def test_integration_is_found(hass: HomeAssistant) -> None:
     assert await async_setup_component(hass, DOMAIN, {})
 
 
+def _saved(hass_storage: dict[str, Any], entry: MockConfigEntry) -> dict[str, Any]:
+    """Return what the entry saved in its storage."""
+    return hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
+
+
 async def test_load_unload(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     mock_sendblue_client: AsyncMock,
+    hass_storage: dict[str, Any],
 ) -> None:
     """The entry loads, registers our webhook with Sendblue, and unloads cleanly."""
     assert init_integration.state is ConfigEntryState.LOADED
@@ -70,7 +77,9 @@ async def test_load_unload(
         assert call.kwargs["webhooks"] == [
             WebhookConfiguration(url=WEBHOOK_URL, secret=WEBHOOK_SECRET)
         ]
-    assert init_integration.data[CONF_REGISTERED_URL] == WEBHOOK_URL
+    # Kept in storage: in the entry's data it would reload the entry.
+    assert _saved(hass_storage, init_integration)["webhook_url"] == WEBHOOK_URL
+    assert CONF_REGISTERED_URL not in init_integration.data
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -130,20 +139,46 @@ async def test_url_change_moves_registration(
     mock_config_entry: MockConfigEntry,
     mock_sendblue_client: AsyncMock,
     external_url: str,
+    hass_storage: dict[str, Any],
 ) -> None:
-    """A new external URL replaces the one registered before."""
+    """A 1.1 entry's URL moves to storage, and a new URL replaces it at Sendblue."""
     old = "https://old.example.com/api/webhook/x"
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_REGISTERED_URL: old}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        version=1,
+        minor_version=1,
+        data={
+            **mock_config_entry.data,
+            CONF_REGISTERED_URL: old,
+            CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/old",
+        },
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
+    assert entry.minor_version == 2
+    assert CONF_REGISTERED_URL not in entry.data
+    assert CONF_CLOUDHOOK_URL not in entry.data
     deleted = mock_sendblue_client.delete_webhooks.call_args_list
     assert sorted(call.kwargs["webhook_type"] for call in deleted) == sorted(TYPES)
     assert all(call.kwargs["urls"] == [old] for call in deleted)
-    assert mock_config_entry.data[CONF_REGISTERED_URL] == WEBHOOK_URL
+    assert _saved(hass_storage, entry) == {
+        "webhook_url": WEBHOOK_URL,
+        "cloudhook": False,
+    }
+
+
+async def test_newer_entry_is_not_migrated(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An entry from a newer version of the integration is left alone."""
+    entry = MockConfigEntry(domain=DOMAIN, version=2, data=mock_config_entry.data)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
 async def test_no_public_url_raises_repair(
@@ -184,6 +219,7 @@ async def test_other_modes_forget_the_webhook(
     init_integration: MockConfigEntry,
     mock_sendblue_client: AsyncMock,
     mode: ReceiveMode,
+    hass_storage: dict[str, Any],
 ) -> None:
     """Switching away from webhook mode stops Sendblue calling us."""
     hass.config_entries.async_update_entry(
@@ -194,7 +230,7 @@ async def test_other_modes_forget_the_webhook(
 
     deleted = mock_sendblue_client.delete_webhooks.call_args_list
     assert sorted(call.kwargs["webhook_type"] for call in deleted) == sorted(TYPES)
-    assert CONF_REGISTERED_URL not in init_integration.data
+    assert _saved(hass_storage, init_integration)["webhook_url"] is None
     # The HA webhook is not registered either: a call is answered but ignored.
     assert WEBHOOK_ID not in hass.data.get("webhook", {})
 
@@ -353,23 +389,27 @@ async def test_cloudhook(
     mock_config_entry: MockConfigEntry,
     mock_sendblue_client: AsyncMock,
     mock_cloud: MagicMock,
+    hass_storage: dict[str, Any],
 ) -> None:
     """With Home Assistant Cloud the cloudhook is registered, and removed with us."""
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert mock_config_entry.data[CONF_CLOUDHOOK_URL] == CLOUDHOOK_URL
-    assert mock_config_entry.data[CONF_REGISTERED_URL] == CLOUDHOOK_URL
+    assert _saved(hass_storage, mock_config_entry) == {
+        "webhook_url": CLOUDHOOK_URL,
+        "cloudhook": True,
+    }
     assert {
         call.kwargs["webhooks"][0].url
         for call in mock_sendblue_client.add_webhooks.call_args_list
     } == {CLOUDHOOK_URL}
 
-    # A reload reuses the stored cloudhook.
+    # Home Assistant Cloud keeps the cloudhook; a reload asks it for the same one.
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    mock_cloud.async_get_or_create_cloudhook.assert_awaited_once()
+    asked = mock_cloud.async_get_or_create_cloudhook.await_args_list
+    assert [awaited.args for awaited in asked] == [(hass, WEBHOOK_ID)] * 2
 
     mock_cloud.async_delete_cloudhook.side_effect = mock_cloud.CloudNotAvailable
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
@@ -379,3 +419,4 @@ async def test_cloudhook(
         call.kwargs["urls"][0]
         for call in mock_sendblue_client.delete_webhooks.call_args_list
     } == {CLOUDHOOK_URL}
+    assert f"{DOMAIN}.{mock_config_entry.entry_id}" not in hass_storage

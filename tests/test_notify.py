@@ -1,8 +1,10 @@
 """Tests for recipient notify entities, their subentries and the legacy service."""
 
+from datetime import timedelta
 from unittest.mock import AsyncMock
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.notify import (
     DOMAIN as NOTIFY_DOMAIN,
 )
@@ -14,12 +16,18 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_NAME,
     CONF_WEBHOOK_ID,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.sendblue.api import (
     Message,
@@ -32,6 +40,7 @@ from custom_components.sendblue.const import (
     CONF_RECIPIENT_LINE,
     CONF_RECIPIENT_TARGET,
     DOMAIN,
+    LINES_SCAN_INTERVAL,
     SUBENTRY_RECIPIENT,
 )
 
@@ -346,3 +355,152 @@ async def test_subentry_form_errors(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_RECIPIENT_TARGET: "invalid_recipient"}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_entity_follows_reachability(
+    hass: HomeAssistant,
+    sent: AsyncMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A failed poll makes recipients unavailable; they are back within a minute."""
+    sent.list_lines.side_effect = SendblueConnectionError("down")
+    freezer.tick(LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.mom").state == STATE_UNAVAILABLE
+
+    # Sendblue is back; the coordinator asks again after 30 s, not 5 minutes.
+    sent.list_lines.side_effect = None
+    freezer.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.mom").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_failed_polls_back_off(
+    hass: HomeAssistant, sent: AsyncMock, freezer: FrozenDateTimeFactory
+) -> None:
+    """Retries come after 30 s, then 60 s, 120 s, up to the normal 5 minutes."""
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.coordinator
+    sent.list_lines.side_effect = SendblueConnectionError("down")
+    waits = []
+    interval = LINES_SCAN_INTERVAL
+    for _ in range(5):
+        freezer.tick(interval)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        interval = coordinator.update_interval
+        waits.append(interval.total_seconds())
+    assert waits == [30, 60, 120, 240, 300]
+
+    sent.list_lines.side_effect = None
+    freezer.tick(interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert coordinator.update_interval == LINES_SCAN_INTERVAL
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_while_polls_fail_refreshes(
+    hass: HomeAssistant, sent: AsyncMock, freezer: FrozenDateTimeFactory
+) -> None:
+    """A send that works while polls fail asks for a poll at once."""
+    sent.list_lines.side_effect = SendblueConnectionError("down")
+    freezer.tick(LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    sent.list_lines.side_effect = None
+    polls = sent.list_lines.await_count
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, DOMAIN, {"message": "hi", "target": [CONTACT]}, blocking=True
+    )
+    await hass.async_block_till_done()
+
+    assert sent.list_lines.await_count == polls + 1
+    assert hass.states.get("notify.mom").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_one_state_write_per_notification(
+    hass: HomeAssistant, sent: AsyncMock
+) -> None:
+    """Each notification writes the entity's state once."""
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    for text in ("one", "two"):
+        await hass.services.async_call(
+            NOTIFY_DOMAIN,
+            SERVICE_SEND_MESSAGE,
+            {ATTR_ENTITY_ID: "notify.mom", "message": text},
+            blocking=True,
+        )
+    await hass.async_block_till_done()
+    assert [e.data["entity_id"] for e in changes] == ["notify.mom", "notify.mom"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_legacy_notify_reads_formatted_numbers(
+    hass: HomeAssistant, sent: AsyncMock
+) -> None:
+    """Numbers as people write them go out in E.164; empty rows are dropped."""
+    hass.config.country = "US"
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        DOMAIN,
+        {
+            "message": "hi",
+            "target": ["+1 512 555 0199", "(512) 555-0199", "512.555.0199", " ", ""],
+        },
+        blocking=True,
+    )
+    sent.send_message.assert_awaited_once()
+    assert sent.send_message.await_args.kwargs["number"] == "+15125550199"
+    sent.send_group_message.assert_not_called()
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("country", "target"),
+    [
+        ("US", "555-1234"),  # no area code: which one?
+        (None, "(512) 555-0199"),  # no home country to read it in
+        ("US", "+1 512 555"),  # too short for E.164
+        ("US", "call mom"),  # neither a number nor a group id
+    ],
+)
+async def test_legacy_notify_refuses_ambiguous_numbers(
+    hass: HomeAssistant, sent: AsyncMock, country: str | None, target: str
+) -> None:
+    """A number that cannot be read is an error naming the field, never a group."""
+    hass.config.country = country
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN,
+            DOMAIN,
+            {"message": "hi", "target": [CONTACT, target]},
+            blocking=True,
+        )
+    assert err.value.translation_key == "invalid_number"
+    assert err.value.translation_placeholders == {
+        "field": "Target",
+        "number": target.strip(),
+    }
+    sent.send_message.assert_not_called()
+    sent.send_group_message.assert_not_called()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_legacy_notify_group_ids(hass: HomeAssistant, sent: AsyncMock) -> None:
+    """Only a target shaped like a Sendblue group id goes to a group."""
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        DOMAIN,
+        {"message": "hi", "target": ["sb_group_608acc54-1f", "me@icloud.com"]},
+        blocking=True,
+    )
+    assert sent.send_group_message.await_args.kwargs["group_id"] == (
+        "sb_group_608acc54-1f"
+    )
+    assert sent.send_message.await_args.kwargs["number"] == "me@icloud.com"

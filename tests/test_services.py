@@ -599,9 +599,9 @@ INVALID_CASES = [
         "send_message",
         {"to": [CONTACT, "12345"], "message": "Hi"},
         "invalid_number",
-        {"field": "to", "number": "12345"},
+        {"field": "To", "number": "12345"},
     ),
-    ("send_message", {"to": [], "message": "Hi"}, "no_recipient", {"field": "to"}),
+    ("send_message", {"to": [], "message": "Hi"}, "no_recipient", {"field": "To"}),
     ("send_message", {"to": CONTACT, "message": ""}, "nothing_to_send", {}),
     (
         "send_message",
@@ -625,37 +625,37 @@ INVALID_CASES = [
         "send_message",
         {"to": CONTACT, "media_url": CDN_URL, "media": LOCAL_MEDIA},
         "exclusive_fields",
-        {"first": "media_url", "second": "media"},
+        {"first": "Media URL", "second": "Media"},
     ),
     (
         "send_group_message",
         {"message": "Hi"},
         "missing_fields",
-        {"first": "to", "second": "group_id"},
+        {"first": "Members", "second": "Group ID"},
     ),
     (
         "send_group_message",
         {"to": [CONTACT, OTHER], "group_id": "grp-1", "message": "Hi"},
         "exclusive_fields",
-        {"first": "to", "second": "group_id"},
+        {"first": "Members", "second": "Group ID"},
     ),
     (
         "send_group_message",
         {"to": [CONTACT, EMAIL_TO], "message": "Hi"},
         "invalid_phone",
-        {"field": "to", "number": EMAIL_TO},
+        {"field": "Members", "number": EMAIL_TO},
     ),
     (
         "create_group",
         {"members": [CONTACT, "555"]},
         "invalid_phone",
-        {"field": "members", "number": "555"},
+        {"field": "Members", "number": "555"},
     ),
     (
         "modify_group",
         {"group_id": "grp-1", "number": "bob", "action": "add"},
         "invalid_number",
-        {"field": "number", "number": "bob"},
+        {"field": "Number", "number": "bob"},
     ),
     (
         "modify_group",
@@ -678,19 +678,19 @@ INVALID_CASES = [
         "mark_read",
         {"number": EMAIL_TO},
         "invalid_phone",
-        {"field": "number", "number": EMAIL_TO},
+        {"field": "Number", "number": EMAIL_TO},
     ),
     (
         "evaluate_service",
         {"number": "bob"},
         "invalid_number",
-        {"field": "number", "number": "bob"},
+        {"field": "Number", "number": "bob"},
     ),
     (
         "upload_media",
         {},
         "missing_fields",
-        {"first": "media_url", "second": "media"},
+        {"first": "Media URL", "second": "Media"},
     ),
     (
         "create_contact",
@@ -702,19 +702,19 @@ INVALID_CASES = [
         "create_contacts",
         {"contacts": [{"number": CONTACT}, {"number": "bad"}]},
         "invalid_phone",
-        {"field": "contacts", "number": "bad"},
+        {"field": "Contacts", "number": "bad"},
     ),
     (
         "delete_contacts",
         {"numbers": []},
         "no_recipient",
-        {"field": "numbers"},
+        {"field": "Numbers"},
     ),
     (
         "list_contacts",
         {"number": "4155550100"},
         "invalid_phone",
-        {"field": "number", "number": "4155550100"},
+        {"field": "Number", "number": "4155550100"},
     ),
 ]
 
@@ -932,7 +932,7 @@ async def test_fan_out_partial_failure(
     }
     # The repeated recipient gets one message.
     assert client.send_message.await_count == 3
-    assert init_integration.runtime_data.inbound.line_for(f"h-{CONTACT}") == LINE_1
+    assert init_integration.runtime_data.sent_lines.line_for(f"h-{CONTACT}") == LINE_1
 
 
 async def test_fan_out_is_concurrent(hass: HomeAssistant, client: AsyncMock) -> None:
@@ -983,7 +983,7 @@ async def test_reaction_line_defaults_to_line_of_message(
 ) -> None:
     """A reaction goes through the line the message went through, if still ours."""
     if remembered:
-        init_integration.runtime_data.inbound.remember_line(HANDLE, remembered)
+        init_integration.runtime_data.sent_lines.remember(HANDLE, remembered)
     client.send_reaction.return_value = REACTION
 
     await call(hass, "send_reaction", {"message_handle": HANDLE, "reaction": "LIKE"})
@@ -1086,13 +1086,17 @@ async def test_entry_is_optional_with_one_loaded(
         await call(
             hass, "mark_read", {"number": CONTACT, "config_entry_id": second.entry_id}
         )
-    assert err.value.translation_key == "entry_not_loaded"
-    assert err.value.translation_placeholders == {"title": "second@example.com"}
+    assert err.value.translation_domain == "homeassistant"
+    assert err.value.translation_key == "service_config_entry_not_loaded"
+    assert err.value.translation_placeholders == {
+        "domain": DOMAIN,
+        "entry_title": "second@example.com",
+    }
 
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "mark_read", {"number": CONTACT, "config_entry_id": "nope"})
-    assert err.value.translation_key == "entry_not_found"
-    assert err.value.translation_placeholders == {"entry_id": "nope"}
+    assert err.value.translation_key == "service_config_entry_not_found"
+    assert err.value.translation_placeholders == {"domain": DOMAIN, "entry_id": "nope"}
 
 
 async def test_entry_required_with_two_loaded(
@@ -1104,7 +1108,7 @@ async def test_entry_required_with_two_loaded(
 
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "mark_read", {"number": CONTACT})
-    assert err.value.translation_key == "entry_required"
+    assert err.value.translation_key == "service_found_multiple_config_entry_for_domain"
 
     await call(
         hass, "mark_read", {"number": CONTACT, "config_entry_id": second.entry_id}
@@ -1123,7 +1127,7 @@ async def test_actions_stay_registered_without_entry(
 
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "mark_read", {"number": CONTACT})
-    assert err.value.translation_key == "no_entry"
+    assert err.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_list_lines(hass: HomeAssistant, client: AsyncMock) -> None:
@@ -1397,7 +1401,7 @@ def test_raised_keys_are_translated() -> None:
     """Every error key the actions raise has a message."""
     sources = "".join(
         (COMPONENT / name).read_text(encoding="utf-8")
-        for name in ("services.py", "send.py", "helpers.py")
+        for name in ("services.py", "send.py", "inputs.py", "errors.py")
     )
     keys = set(re.findall(r'invalid\(\s*"(\w+)"', sources))
     keys |= set(re.findall(r'translation_key="(\w+)"', sources))

@@ -24,6 +24,7 @@ from custom_components.sendblue.const import (
 
 from .conftest import (
     CONTACT,
+    EMAIL,
     LINE_1,
     WEBHOOK_ID,
     WEBHOOK_SECRET,
@@ -214,20 +215,23 @@ async def test_wrong_secret_rejected(
     headers: dict[str, str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Without the entry's secret the call gets 401, fires nothing, logs once."""
+    """Without the entry's secret the call gets 401 and a closed connection."""
     events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
     payload = load_json("webhook_message_received.json")
 
     for _ in range(3):
         response = await client.post(PATH, json=payload, headers=headers)
         assert response.status == HTTPStatus.UNAUTHORIZED
+        # Closed, so aiohttp never reads (or inflates) the rest of the body.
+        assert response.headers["Connection"] == "close"
     await hass.async_block_till_done()
 
     assert events == []
-    rejected = [r for r in caplog.records if "Rejected a call" in r.getMessage()]
-    assert len(rejected) == 1
-    assert rejected[0].levelno == logging.WARNING
+    refused = [r for r in caplog.records if "Refused a call" in r.getMessage()]
+    assert len(refused) == 1
+    assert refused[0].levelno == logging.WARNING
     assert WEBHOOK_SECRET not in caplog.text
+    assert EMAIL not in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -22,21 +19,20 @@ from .const import (
     CONF_API_SECRET_KEY,
     CONF_ASSIST,
     CONF_BASE_URL,
-    CONF_POLLING_INTERVAL,
-    CONF_RECEIVE_MODE,
+    CONF_CLOUDHOOK_URL,
+    CONF_REGISTERED_URL,
     DEFAULT_BASE_URL,
-    DEFAULT_POLLING_INTERVAL,
-    DEFAULT_RECEIVE_MODE,
     DOMAIN,
-    ReceiveMode,
 )
-from .coordinator import SendblueConfigEntry, SendblueCoordinator, SendblueRuntimeData
+from .coordinator import SendblueCoordinator
+from .data import ActivityLog, SendblueConfigEntry, SendblueRuntimeData, SentLines
 from .entity import account_device_info
-from .helpers import entry_errors
 from .inbound import SendblueInbound
-from .polling import SendbluePoller
+from .notify import SendblueNotificationService
+from .receive import async_start_receiver
 from .services import async_setup_services
-from .webhook import SendblueWebhook, async_forget_remote, async_remove_webhook
+from .store import SendblueStore
+from .webhook import async_remove_webhook
 
 PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 
@@ -49,43 +45,46 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     return True
 
 
-def create_client(hass: HomeAssistant, data: dict[str, object]) -> SendblueClient:
+def create_client(hass: HomeAssistant, entry: SendblueConfigEntry) -> SendblueClient:
     """Return a client for an entry's credentials on Home Assistant's session."""
     return SendblueClient(
-        str(data[CONF_API_KEY_ID]),
-        str(data[CONF_API_SECRET_KEY]),
+        entry.data[CONF_API_KEY_ID],
+        entry.data[CONF_API_SECRET_KEY],
         session=async_get_clientsession(hass),
-        base_url=str(data.get(CONF_BASE_URL) or DEFAULT_BASE_URL),
+        base_url=entry.data.get(CONF_BASE_URL) or DEFAULT_BASE_URL,
     )
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> bool:
     """Set up Sendblue from a config entry."""
-    client = create_client(hass, dict(entry.data))
+    client = create_client(hass, entry)
     coordinator = SendblueCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    inbound = SendblueInbound(hass, entry, coordinator)
-    entry.runtime_data = SendblueRuntimeData(
-        client=client, coordinator=coordinator, inbound=inbound
+    store = SendblueStore(hass, entry.entry_id)
+    await store.async_load()
+    activity, sent_lines = ActivityLog(), SentLines()
+    inbound = SendblueInbound(
+        hass,
+        entry,
+        lines=lambda: coordinator.data,
+        activity=activity,
+        sent_lines=sent_lines,
+    )
+    entry.runtime_data = runtime = SendblueRuntimeData(
+        client=client,
+        coordinator=coordinator,
+        activity=activity,
+        sent_lines=sent_lines,
+        inbound=inbound,
+        legacy_notify=SendblueNotificationService(entry),
     )
     # Lines hang off the account device, so it exists before any line device.
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **account_device_info(entry)
     )
-
-    mode = ReceiveMode(entry.options.get(CONF_RECEIVE_MODE, DEFAULT_RECEIVE_MODE))
-    if mode is ReceiveMode.WEBHOOK:
-        await SendblueWebhook(hass, entry, inbound).async_setup(client)
-    else:
-        with entry_errors():
-            await async_forget_remote(hass, entry, client)
+    runtime.receiver = await async_start_receiver(hass, entry, inbound, store)
     if entry.options.get(CONF_ASSIST):
-        SendblueAssist(hass, entry).async_start()
-    if mode is ReceiveMode.POLLING:
-        interval = entry.options.get(CONF_POLLING_INTERVAL, DEFAULT_POLLING_INTERVAL)
-        SendbluePoller(
-            hass, entry, client, inbound, timedelta(seconds=interval)
-        ).async_start()
+        runtime.assist = SendblueAssist(hass, entry).async_start()
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # The legacy notify service, for alert:, notify groups and existing YAML.
@@ -102,26 +101,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
         ),
         eager_start=True,
     )
-    settings = _settings(entry)
-
-    async def _async_entry_updated(
-        hass: HomeAssistant, entry: SendblueConfigEntry
-    ) -> None:
-        """Reload when options or recipients change, not for stored URLs."""
-        if _settings(entry) != settings:
-            hass.config_entries.async_schedule_reload(entry.entry_id)
-
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    # Every change (options, recipients, new keys) reloads: the entry writes
+    # nothing into itself while it runs.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
 
 
-def _settings(entry: SendblueConfigEntry) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return what the running entry is built from: options and recipients."""
-    recipients = {
-        subentry_id: (subentry.title, dict(subentry.data))
-        for subentry_id, subentry in entry.subentries.items()
-    }
-    return dict(entry.options), recipients
+async def _async_reload(hass: HomeAssistant, entry: SendblueConfigEntry) -> None:
+    """Reload the entry after a change."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 def _legacy_notify_name(hass: HomeAssistant, entry: SendblueConfigEntry) -> str:
@@ -138,5 +126,22 @@ async def async_unload_entry(hass: HomeAssistant, entry: SendblueConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> None:
-    """Stop Sendblue calling a removed entry and delete its cloudhook."""
-    await async_remove_webhook(hass, entry, create_client(hass, dict(entry.data)))
+    """Stop Sendblue calling a removed entry, delete its cloudhook and storage."""
+    store = SendblueStore(hass, entry.entry_id)
+    await store.async_load()
+    await async_remove_webhook(hass, entry, create_client(hass, entry), store)
+    await store.async_remove()
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> bool:
+    """Move what 1.1 entries kept in their data into the entry's storage."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version == 1:
+        data = dict(entry.data)
+        url = data.pop(CONF_REGISTERED_URL, None)
+        cloudhook = data.pop(CONF_CLOUDHOOK_URL, None) is not None
+        store = SendblueStore(hass, entry.entry_id)
+        await store.async_set_webhook(url, cloudhook=cloudhook and url is not None)
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    return True

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
-from .api import SendblueError
+from .addresses import mask
+from .api import SendblueError, Service
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_LINE,
     CONF_ALLOWED_SENDERS,
     CONF_ASSIST_AGENT,
     CONF_ASSIST_MARK_READ,
+    CONF_ASSIST_SMS,
     EVENT_MESSAGE_RECEIVED,
     LOGGER,
 )
-from .coordinator import SendblueConfigEntry
+from .data import SendblueConfigEntry
 from .send import Outgoing, async_send
 
 # Keep typing shown while the agent thinks; longer answers stop it by arriving.
@@ -38,16 +40,24 @@ class SendblueAssist:
         self.allowed = frozenset(
             s.lower() for s in entry.options.get(CONF_ALLOWED_SENDERS) or []
         )
+        # SMS and RCS sender numbers can be spoofed; Apple authenticates iMessage.
+        self.services = frozenset(
+            {Service.IMESSAGE, Service.SMS, Service.RCS}
+            if entry.options.get(CONF_ASSIST_SMS)
+            else {Service.IMESSAGE}
+        )
         self.conversations: dict[str, str] = {}
+        self.answered = 0
 
     @callback
-    def async_start(self) -> None:
+    def async_start(self) -> Self:
         """Listen to this entry's inbound texts until it unloads."""
         self.entry.async_on_unload(
             self.hass.bus.async_listen(
                 EVENT_MESSAGE_RECEIVED, self._async_received, event_filter=self._ours
             )
         )
+        return self
 
     @callback
     def _ours(self, data: Mapping[str, Any]) -> bool:
@@ -57,6 +67,7 @@ class SendblueAssist:
             data.get(ATTR_CONFIG_ENTRY_ID) == self.entry.entry_id
             and bool(self.allowed)
             and sender in self.allowed
+            and _service(data.get("service")) in self.services
             and not data.get("is_group")
             and bool(data.get("content"))
             and bool(data.get(ATTR_LINE))
@@ -89,7 +100,7 @@ class SendblueAssist:
             )
         except SendblueError as err:
             # Read receipts and typing are best effort (and plan dependent).
-            LOGGER.debug("Typing or read receipt for %s failed: %s", line, err)
+            LOGGER.debug("Typing or read receipt for %s failed: %s", mask(line), err)
         result = await conversation.async_converse(
             self.hass,
             text=text,
@@ -103,6 +114,7 @@ class SendblueAssist:
         speech = result.response.speech.get("plain", {}).get("speech", "")
         if not speech:
             return
+        self.answered += 1
         try:
             await async_send(
                 self.hass,
@@ -111,4 +123,19 @@ class SendblueAssist:
                 line=line,
             )
         except HomeAssistantError as err:
-            LOGGER.warning("Could not send the Assist answer from %s: %s", line, err)
+            LOGGER.warning(
+                "Could not send the Assist answer from %s: %s", mask(line), err
+            )
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return how Assist answers and how much it has."""
+        return {
+            "services": sorted(self.services),
+            "conversations": len(self.conversations),
+            "answered": self.answered,
+        }
+
+
+def _service(value: object) -> Service | None:
+    """Return the channel a text came over, None when unknown."""
+    return Service(value) if isinstance(value, str) else None

@@ -35,7 +35,9 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 
+from .addresses import format_number, is_address
 from .api import (
     SendblueAuthenticationError,
     SendblueClient,
@@ -52,6 +54,7 @@ from .const import (
     CONF_ASSIST,
     CONF_ASSIST_AGENT,
     CONF_ASSIST_MARK_READ,
+    CONF_ASSIST_SMS,
     CONF_BASE_URL,
     CONF_DEFAULT_LINE,
     CONF_POLLING_INTERVAL,
@@ -72,8 +75,7 @@ from .const import (
     ReceiveMode,
     RecipientKind,
 )
-from .coordinator import SendblueConfigEntry
-from .helpers import format_number, is_address
+from .data import SendblueConfigEntry
 
 # Sendblue's other API host, named in the Advanced section's description.
 EXAMPLE_BASE_URL = "https://api.sendblue.com"
@@ -136,6 +138,8 @@ class SendblueConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a Sendblue account."""
 
     VERSION = 1
+    # 1.2 keeps the webhook URL registered with Sendblue in storage, not in data.
+    MINOR_VERSION = 2
 
     @classmethod
     @callback
@@ -216,8 +220,28 @@ class SendblueConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(key_id)
             self._abort_if_unique_id_configured()
         # The webhook id and secret stay: Sendblue keeps calling the same URL.
-        return self.async_update_reload_and_abort(
+        return self._async_update_and_reload(
             entry, unique_id=key_id, data_updates=credentials
+        )
+
+    def _async_update_and_reload(
+        self,
+        entry: ConfigEntry,
+        *,
+        data_updates: Mapping[str, Any],
+        unique_id: str | UndefinedType = UNDEFINED,
+    ) -> ConfigFlowResult:
+        """Save the changes and reload the entry, once.
+
+        A loaded entry reloads through its update listener; one that failed to
+        set up (refused keys) has none and is reloaded here.
+        """
+        if entry.update_listeners:
+            return self.async_update_and_abort(
+                entry, unique_id=unique_id, data_updates=data_updates
+            )
+        return self.async_update_reload_and_abort(
+            entry, unique_id=unique_id, data_updates=data_updates
         )
 
     async def async_step_reauth(
@@ -242,7 +266,7 @@ class SendblueConfigFlow(ConfigFlow, domain=DOMAIN):
                 entry.data.get(CONF_BASE_URL, DEFAULT_BASE_URL),
             )
             if not errors:
-                return self.async_update_reload_and_abort(
+                return self._async_update_and_reload(
                     entry, data_updates={CONF_API_SECRET_KEY: secret}
                 )
         return self.async_show_form(
@@ -315,6 +339,7 @@ class SendblueOptionsFlow(OptionsFlow):
                 vol.Required(CONF_ASSIST, default=False): BooleanSelector(),
                 vol.Optional(CONF_ASSIST_AGENT): ConversationAgentSelector(),
                 vol.Required(CONF_ASSIST_MARK_READ, default=True): BooleanSelector(),
+                vol.Required(CONF_ASSIST_SMS, default=False): BooleanSelector(),
             }
         )
 

@@ -28,6 +28,8 @@ CONF_ALLOWED_SENDERS: Final = "allowed_senders"
 CONF_ASSIST: Final = "assist"
 CONF_ASSIST_AGENT: Final = "assist_agent"
 CONF_ASSIST_MARK_READ: Final = "assist_mark_read"
+# Let Assist answer SMS and RCS too, whose sender numbers can be spoofed.
+CONF_ASSIST_SMS: Final = "assist_sms"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 CONF_RECIPIENT_KIND: Final = "kind"
@@ -57,6 +59,8 @@ MAX_POLLING_INTERVAL: Final = 3600
 
 # Lines and capacity change rarely: the only periodic call in webhook mode.
 LINES_SCAN_INTERVAL: Final = timedelta(minutes=5)
+# After a failed poll, ask again this soon (doubling up to LINES_SCAN_INTERVAL).
+FAILED_POLL_RETRY: Final = timedelta(seconds=30)
 # A line offline this long is worth a repair issue.
 LINE_OFFLINE_REPAIR_AFTER: Final = timedelta(hours=1)
 

@@ -3,72 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    LineState,
-    LineStatus,
-    LineUsage,
-    SendblueClient,
-    SendblueNotFoundError,
+from .addresses import format_number
+from .api import LineStatus, SendblueClient, SendblueNotFoundError
+from .const import (
+    DOMAIN,
+    FAILED_POLL_RETRY,
+    LINE_OFFLINE_REPAIR_AFTER,
+    LINES_SCAN_INTERVAL,
+    LOGGER,
 )
-from .const import DOMAIN, LINE_OFFLINE_REPAIR_AFTER, LINES_SCAN_INTERVAL, LOGGER
-from .helpers import entry_errors, format_number, line_identifier, raise_issue
-
-if TYPE_CHECKING:
-    from .inbound import SendblueInbound
-    from .notify import SendblueNotificationService
-
-type SendblueConfigEntry = ConfigEntry[SendblueRuntimeData]
-
-
-@dataclass(kw_only=True)
-class SendblueRuntimeData:
-    """What a loaded entry holds."""
-
-    client: SendblueClient
-    coordinator: SendblueCoordinator
-    inbound: SendblueInbound
-    legacy_notify: SendblueNotificationService | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class SendblueLine:
-    """One of the account's lines, with what Sendblue says about it."""
-
-    number: str
-    state: LineState | None
-    usage: LineUsage | None
-
-    @property
-    def status(self) -> LineStatus:
-        """Return the line's health, unknown when Sendblue does not report it."""
-        return self.state.status if self.state else LineStatus.UNKNOWN
-
-
-@dataclass(frozen=True, kw_only=True)
-class SendblueData:
-    """Everything the coordinator polls."""
-
-    lines: dict[str, SendblueLine]
-    contacts: int | None
-
-
-@dataclass(kw_only=True)
-class LineActivity:
-    """When a line last received and sent a message, as seen by us."""
-
-    last_received: datetime | None = None
-    last_sent: datetime | None = None
+from .data import SendblueConfigEntry, SendblueData, SendblueLine
+from .errors import setup_errors
+from .identifiers import line_identifier
+from .issues import clear_issue, raise_issue
 
 
 class SendblueCoordinator(DataUpdateCoordinator[SendblueData]):
@@ -77,7 +31,11 @@ class SendblueCoordinator(DataUpdateCoordinator[SendblueData]):
     config_entry: SendblueConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: SendblueConfigEntry, client: SendblueClient
+        self,
+        hass: HomeAssistant,
+        entry: SendblueConfigEntry,
+        client: SendblueClient,
+        interval: timedelta = LINES_SCAN_INTERVAL,
     ) -> None:
         """Initialize the coordinator."""
         super().__init__(
@@ -85,23 +43,39 @@ class SendblueCoordinator(DataUpdateCoordinator[SendblueData]):
             LOGGER,
             config_entry=entry,
             name=DOMAIN,
-            update_interval=LINES_SCAN_INTERVAL,
+            update_interval=interval,
         )
         self.client = client
-        self.activity: dict[str, LineActivity] = {}
+        self._interval = interval
         # When we first saw each line offline, for the repair issue.
         self._offline_since: dict[str, datetime] = {}
 
     async def _async_update_data(self) -> SendblueData:
         """Fetch the lines and what Sendblue knows about them."""
-        with entry_errors(UpdateFailed):
+        try:
+            data = await self._async_fetch()
+        except UpdateFailed:
+            # Ask again soon, backing off to the normal interval, so entities
+            # come back within a minute of Sendblue's return.
+            failed = self.update_interval or self._interval
+            retry = FAILED_POLL_RETRY if failed >= self._interval else failed * 2
+            self.update_interval = min(retry, self._interval)
+            raise
+        self.update_interval = self._interval
+        self._check_offline_lines(data)
+        self._remove_stale_devices(data)
+        return data
+
+    async def _async_fetch(self) -> SendblueData:
+        """Read the lines, their state and usage, and the contact count."""
+        with setup_errors(UpdateFailed):
             numbers = await self.client.list_lines()
             states = await _optional(self.client.get_lines_state())
             usage = await _optional(self.client.get_lines_usage())
             contacts = await _optional(self.client.count_contacts())
         state_by_line = {s.sendblue_number: s for s in states.lines} if states else {}
         usage_by_line = {u.phone: u for u in usage.lines} if usage else {}
-        data = SendblueData(
+        return SendblueData(
             lines={
                 number: SendblueLine(
                     number=number,
@@ -112,9 +86,6 @@ class SendblueCoordinator(DataUpdateCoordinator[SendblueData]):
             },
             contacts=contacts,
         )
-        self._check_offline_lines(data)
-        self._remove_stale_devices(data)
-        return data
 
     def _remove_stale_devices(self, data: SendblueData) -> None:
         """Remove the devices of lines that left the account."""
@@ -127,7 +98,7 @@ class SendblueCoordinator(DataUpdateCoordinator[SendblueData]):
             if any(i.startswith(prefix) for i in identifiers) and not (
                 identifiers & wanted
             ):
-                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+                registry.async_remove_device(device.id)
 
     def _check_offline_lines(self, data: SendblueData) -> None:
         """Raise a repair issue for lines offline for more than an hour."""
@@ -136,23 +107,16 @@ class SendblueCoordinator(DataUpdateCoordinator[SendblueData]):
             issue_id = f"line_offline_{self.config_entry.entry_id}_{number}"
             if line.status is not LineStatus.OFFLINE:
                 self._offline_since.pop(number, None)
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                clear_issue(self.hass, issue_id)
                 continue
             changed = line.state.status_changed_at if line.state else None
             since = self._offline_since.setdefault(number, changed or now)
             if now - since >= LINE_OFFLINE_REPAIR_AFTER:
                 raise_issue(
-                    self.hass,
-                    issue_id,
-                    "line_offline",
-                    {"line": format_number(number)},
+                    self.hass, issue_id, "line_offline", {"line": format_number(number)}
                 )
         for number in set(self._offline_since) - set(data.lines):
             del self._offline_since[number]
-
-    def line_activity(self, line: str) -> LineActivity:
-        """Return the activity record of a line."""
-        return self.activity.setdefault(line, LineActivity())
 
 
 async def _optional[T](call: Awaitable[T]) -> T | None:

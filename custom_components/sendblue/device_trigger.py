@@ -21,7 +21,7 @@ from .const import (
     EVENT_MESSAGE_RECEIVED,
     EVENT_TYPING_INDICATOR,
 )
-from .helpers import parse_line_identifier
+from .identifiers import parse_line_identifier
 
 TRIGGER_MESSAGE_RECEIVED = "message_received"
 TRIGGER_TYPING_STARTED = "typing_started"

@@ -20,8 +20,9 @@ from .const import (
     CONF_RECIPIENT_TARGET,
     CONF_REGISTERED_URL,
     CONF_WEBHOOK_SECRET,
+    ReceiveMode,
 )
-from .coordinator import SendblueConfigEntry
+from .data import SendblueConfigEntry
 
 TO_REDACT = {
     CONF_ACCOUNT_EMAIL,
@@ -50,13 +51,16 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry."""
     runtime = entry.runtime_data
     data = runtime.coordinator.data
+    receiver = runtime.receiver
     return async_redact_data(
         {
             "entry": entry.as_dict(),
-            "webhook": {
-                "registered_with_sendblue": CONF_REGISTERED_URL in entry.data,
-                "cloudhook": CONF_CLOUDHOOK_URL in entry.data,
+            "receiver": {
+                "mode": receiver.mode if receiver else ReceiveMode.OFF,
+                **(receiver.diagnostics() if receiver else {}),
             },
+            "inbound": runtime.inbound.diagnostics(),
+            "assist": runtime.assist.diagnostics() if runtime.assist else None,
             # Lines are listed, not keyed, so their numbers can be redacted.
             "lines": [
                 {
@@ -64,12 +68,12 @@ async def async_get_config_entry_diagnostics(
                     "status": line.status.value,
                     "state": line.state.to_dict() if line.state else None,
                     "usage": line.usage.to_dict() if line.usage else None,
-                    "activity": asdict(runtime.coordinator.line_activity(line.number)),
+                    "activity": asdict(runtime.activity.of(line.number)),
                 }
                 for line in data.lines.values()
             ],
             "contacts": data.contacts,
-            "dedupe_keys": runtime.inbound.remembered,
+            "sent_lines": len(runtime.sent_lines),
         },
         TO_REDACT,
     )

@@ -13,9 +13,10 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .addresses import format_number
 from .const import DOMAIN, SIGNAL_LINE_EVENT
-from .coordinator import SendblueConfigEntry, SendblueCoordinator
-from .helpers import format_number, line_identifier
+from .data import SendblueConfigEntry, SendblueDataCoordinator
+from .identifiers import line_identifier
 
 MANUFACTURER = "Sendblue"
 DASHBOARD_URL = "https://dashboard.sendblue.com"
@@ -32,17 +33,17 @@ def account_device_info(entry: SendblueConfigEntry) -> DeviceInfo:
     )
 
 
-class SendblueEntity(CoordinatorEntity[SendblueCoordinator]):
+class SendblueEntity(CoordinatorEntity[SendblueDataCoordinator]):
     """An entity of the account, or of one of its lines."""
 
     _attr_has_entity_name = True
 
     def __init__(
-        self, coordinator: SendblueCoordinator, *, key: str, line: str | None = None
+        self, entry: SendblueConfigEntry, *, key: str, line: str | None = None
     ) -> None:
         """Initialize the entity on the account device or a line device."""
-        super().__init__(coordinator)
-        entry = coordinator.config_entry
+        super().__init__(entry.runtime_data.coordinator)
+        self.entry = entry
         self.line = line
         if line is None:
             self._attr_unique_id = f"{entry.entry_id}_{key}"
@@ -56,7 +57,7 @@ class SendblueEntity(CoordinatorEntity[SendblueCoordinator]):
                 manufacturer=MANUFACTURER,
                 serial_number=line,
                 via_device_id=dr.async_get_device_id_by_identifier(
-                    coordinator.hass,
+                    self.coordinator.hass,
                     (DOMAIN, entry.entry_id),
                     config_entry_id=entry.entry_id,
                 ),
@@ -71,9 +72,7 @@ class SendblueEntity(CoordinatorEntity[SendblueCoordinator]):
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
-                SIGNAL_LINE_EVENT.format(
-                    entry_id=self.coordinator.config_entry.entry_id, line=self.line
-                ),
+                SIGNAL_LINE_EVENT.format(entry_id=self.entry.entry_id, line=self.line),
                 target,
             )
         )

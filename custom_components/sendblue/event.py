@@ -13,7 +13,7 @@ from .const import (
     EVENT_TYPE_MESSAGE_STATUS,
     EVENT_TYPE_TYPING,
 )
-from .coordinator import SendblueConfigEntry, SendblueCoordinator
+from .data import SendblueConfigEntry
 from .entity import SendblueEntity, async_add_line_entities
 
 PARALLEL_UPDATES = 0
@@ -25,11 +25,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up an event entity for every line."""
-    coordinator = entry.runtime_data.coordinator
     async_add_line_entities(
         entry,
         async_add_entities,
-        lambda line: (SendblueLineEventEntity(coordinator, line),),
+        lambda line: (SendblueLineEventEntity(entry, line),),
     )
 
 
@@ -47,9 +46,9 @@ class SendblueLineEventEntity(SendblueEntity, EventEntity):
     ]
     line: str
 
-    def __init__(self, coordinator: SendblueCoordinator, line: str) -> None:
+    def __init__(self, entry: SendblueConfigEntry, line: str) -> None:
         """Initialize the event entity of a line."""
-        super().__init__(coordinator, key="event", line=line)
+        super().__init__(entry, key="event", line=line)
         self._was_available = self.available
 
     async def async_added_to_hass(self) -> None:

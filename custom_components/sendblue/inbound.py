@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
+from .addresses import mask
 from .api import Message, MessageStatus, MessageType, TypingIndicator
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -24,9 +25,10 @@ from .const import (
     EVENT_TYPE_MESSAGE_STATUS,
     EVENT_TYPE_TYPING,
     EVENT_TYPING_INDICATOR,
+    LOGGER,
     SIGNAL_LINE_EVENT,
 )
-from .coordinator import SendblueConfigEntry, SendblueCoordinator
+from .data import ActivityLog, SendblueConfigEntry, SendblueData, SentLines
 
 
 class BoundedSet[T: Hashable]:
@@ -58,33 +60,35 @@ class SendblueInbound:
         self,
         hass: HomeAssistant,
         entry: SendblueConfigEntry,
-        coordinator: SendblueCoordinator,
+        *,
+        lines: Callable[[], SendblueData | None],
+        activity: ActivityLog,
+        sent_lines: SentLines,
     ) -> None:
-        """Initialize for one config entry."""
+        """Initialize for one config entry; lines returns what was last polled."""
         self.hass = hass
         self.entry = entry
-        self.coordinator = coordinator
+        self._lines = lines
+        self.activity = activity
+        self.sent_lines = sent_lines
         self._seen: BoundedSet[Hashable] = BoundedSet(DEDUPE_SIZE)
-        # Which line sent or received a message, so a reaction can default to it.
-        self._handle_lines: OrderedDict[str, str] = OrderedDict()
         allowed = entry.options.get(CONF_ALLOWED_SENDERS) or []
         self._allowed: frozenset[str] = frozenset(s.lower() for s in allowed)
+        self.dropped = 0
 
     @property
     def remembered(self) -> int:
         """Return how many delivery keys are remembered for dedupe."""
         return len(self._seen)
 
-    def remember_line(self, message_handle: str, line: str) -> None:
-        """Remember which of our lines a message went through."""
-        self._handle_lines[message_handle] = line
-        self._handle_lines.move_to_end(message_handle)
-        if len(self._handle_lines) > DEDUPE_SIZE:
-            self._handle_lines.popitem(last=False)
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the size of the dedupe memory and how many texts were dropped."""
+        return {"dedupe_keys": self.remembered, "dropped_senders": self.dropped}
 
-    def line_for(self, message_handle: str) -> str | None:
-        """Return the line a message went through, when we saw it."""
-        return self._handle_lines.get(message_handle)
+    def _drop(self, sender: str | None) -> None:
+        """Count a text from a sender that is not allowed, with one debug line."""
+        self.dropped += 1
+        LOGGER.debug("Ignored a text from %s: not an allowed sender", mask(sender))
 
     def is_allowed(self, sender: str | None) -> bool:
         """Return whether events may fire for this sender."""
@@ -112,6 +116,7 @@ class SendblueInbound:
         if handle is None or not self._seen.add(("received", handle)):
             return
         if not self.is_allowed(message.from_number):
+            self._drop(message.from_number)
             return
         line = self._our_line(message.sendblue_number, message.to_number)
         self._track(handle, line, sent=False, when=message.date_sent)
@@ -159,7 +164,10 @@ class SendblueInbound:
             # Be tolerant of payloads that name the line in `number`.
             contact, line = line, contact
         key = ("typing", contact, line, typing.is_typing, _iso(typing.timestamp))
-        if not self._seen.add(key) or not self.is_allowed(contact):
+        if not self._seen.add(key):
+            return
+        if not self.is_allowed(contact):
+            self._drop(contact)
             return
         data = {
             "number": contact,
@@ -170,7 +178,8 @@ class SendblueInbound:
 
     def _known_line(self, *candidates: str | None) -> str | None:
         """Return the first candidate that is one of the account's lines."""
-        lines = self.coordinator.data.lines if self.coordinator.data else {}
+        data = self._lines()
+        lines = data.lines if data else {}
         return next((c for c in candidates if c and c in lines), None)
 
     def _our_line(self, *candidates: str | None) -> str | None:
@@ -187,10 +196,10 @@ class SendblueInbound:
         """
         if line is None:
             return
-        self.remember_line(handle, line)
+        self.sent_lines.remember(handle, line)
         if self._known_line(line) is None:
             return
-        activity = self.coordinator.line_activity(line)
+        activity = self.activity.of(line)
         when = when or dt_util.utcnow()
         if sent:
             activity.last_sent = _latest(activity.last_sent, when)

@@ -13,11 +13,14 @@ from homeassistant.components.notify.const import (
 )
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -28,16 +31,12 @@ from .const import (
     SUBENTRY_RECIPIENT,
     RecipientKind,
 )
-from .coordinator import SendblueConfigEntry
+from .data import SendblueConfigEntry, SendblueDataCoordinator, SendblueRuntimeData
 from .entity import MANUFACTURER
-from .send import (
-    Outgoing,
-    async_send,
-    resolve_line,
-    split_targets,
-    validate_content,
-    validate_send_style,
-)
+from .errors import async_name_field
+from .identifiers import recipient_identifier
+from .inputs import Inputs, check_content, resolve_line, send_style
+from .send import Outgoing, async_send
 
 # Sending writes to Sendblue: one at a time per platform, as the rules ask.
 PARALLEL_UPDATES = 1
@@ -66,8 +65,12 @@ async def async_setup_entry(
             )
 
 
-class SendblueNotifyEntity(NotifyEntity):
-    """Send to one saved recipient: a person or a group chat."""
+class SendblueNotifyEntity(CoordinatorEntity[SendblueDataCoordinator], NotifyEntity):
+    """Send to one saved recipient: a person or a group chat.
+
+    It is available while Sendblue answers the coordinator's polls, and comes
+    back with the first poll (or send) that works again.
+    """
 
     _attr_has_entity_name = True
     _attr_name = None
@@ -75,9 +78,10 @@ class SendblueNotifyEntity(NotifyEntity):
 
     def __init__(self, entry: SendblueConfigEntry, subentry: ConfigSubentry) -> None:
         """Initialize the entity of a recipient."""
+        super().__init__(entry.runtime_data.coordinator)
         self.entry = entry
         self.subentry = subentry
-        identifier = f"{entry.entry_id}_{subentry.subentry_id}"
+        identifier = recipient_identifier(entry.entry_id, subentry.subentry_id)
         self._attr_unique_id = identifier
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, identifier)},
@@ -85,21 +89,16 @@ class SendblueNotifyEntity(NotifyEntity):
             manufacturer=MANUFACTURER,
             entry_type=DeviceEntryType.SERVICE,
             via_device_id=dr.async_get_device_id_by_identifier(
-                entry.runtime_data.coordinator.hass,
+                self.coordinator.hass,
                 (DOMAIN, entry.entry_id),
                 config_entry_id=entry.entry_id,
             ),
         )
 
-    @property
-    def available(self) -> bool:
-        """Return whether Sendblue answered the last poll."""
-        return self.entry.runtime_data.coordinator.last_update_success
-
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message to the recipient from its line."""
         content = compose(message, title)
-        validate_content(content, None)
+        check_content(content, None)
         data = self.subentry.data
         line = resolve_line(self.entry, data.get(CONF_RECIPIENT_LINE))
         target = [data[CONF_RECIPIENT_TARGET]]
@@ -108,23 +107,21 @@ class SendblueNotifyEntity(NotifyEntity):
         else:
             outgoing = Outgoing(recipients=target, content=content)
         await async_send(self.hass, self.entry, outgoing, line=line)
-        self._async_record_notification()
 
 
 async def async_get_service(
     hass: HomeAssistant,
     config: ConfigType,  # noqa: ARG001
     discovery_info: DiscoveryInfoType | None = None,
-) -> SendblueNotificationService | None:
-    """Return the legacy notify service of the entry that asked for it."""
+) -> BaseNotificationService | None:
+    """Return the legacy notify service that the entry's setup made."""
     if discovery_info is None:
         return None
     entry = hass.config_entries.async_get_entry(discovery_info[ATTR_CONFIG_ENTRY_ID])
-    if entry is None:
+    if entry is None or entry.domain != DOMAIN:
         return None
-    service = SendblueNotificationService(entry)
-    entry.runtime_data.legacy_notify = service
-    return service
+    runtime: SendblueRuntimeData = entry.runtime_data
+    return runtime.legacy_notify
 
 
 class SendblueNotificationService(BaseNotificationService):
@@ -136,17 +133,27 @@ class SendblueNotificationService(BaseNotificationService):
 
     async def async_send_message(self, message: str = "", **kwargs: Any) -> None:  # noqa: ANN401
         """Send to every target, with optional media, effect and line in data."""
+        try:
+            await self._async_send(message, **kwargs)
+        except ServiceValidationError as err:
+            raise await async_name_field(
+                self.hass, err, Platform.NOTIFY, Platform.NOTIFY
+            ) from err
+
+    async def _async_send(self, message: str, **kwargs: Any) -> None:  # noqa: ANN401
+        """Validate the call, then send."""
         data: dict[str, Any] = kwargs.get(ATTR_DATA) or {}
-        numbers, groups = split_targets(ATTR_TARGET, kwargs.get(ATTR_TARGET) or [])
+        inputs = Inputs(self.hass.config.country)
+        numbers, groups = inputs.targets(ATTR_TARGET, kwargs.get(ATTR_TARGET) or [])
         content = compose(message, kwargs.get(ATTR_TITLE)) or None
         media_url = data.get(ATTR_MEDIA_URL)
-        validate_content(content, media_url)
+        check_content(content, media_url)
         outgoing = Outgoing(
             recipients=numbers,
             groups=groups,
             content=content,
             media_url=media_url,
-            send_style=validate_send_style(data.get(ATTR_SEND_STYLE)),
+            send_style=send_style(data.get(ATTR_SEND_STYLE)),
         )
         line = resolve_line(self.entry, data.get(ATTR_FROM_NUMBER))
         await async_send(self.hass, self.entry, outgoing, line=line)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from contextlib import aclosing
 from datetime import datetime, timedelta
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from .addresses import mask
 from .api import SendblueAuthenticationError, SendblueClient, SendblueError
-from .const import LOGGER
-from .coordinator import SendblueConfigEntry
+from .const import LOGGER, ReceiveMode
+from .data import SendblueConfigEntry
+from .errors import start_reauth
 from .inbound import SendblueInbound
 
 # Sendblue allows 100 list requests per 10 s; a tick never needs more than this.
@@ -22,6 +25,8 @@ PAGE_SIZE = 100
 
 class SendbluePoller:
     """Poll /api/v2/messages for what changed and hand it to the inbound path."""
+
+    mode = ReceiveMode.POLLING
 
     def __init__(
         self,
@@ -86,11 +91,11 @@ class SendbluePoller:
                     pages += 1
                     if pages >= MAX_PAGES_PER_POLL:
                         break
-        except SendblueAuthenticationError:
+        except SendblueAuthenticationError as err:
             self._set_available(available=False, reason="authentication failed")
             # No point asking again with a refused key; reauth reloads the entry.
             self._async_stop()
-            self.entry.async_start_reauth(self.hass)
+            start_reauth(self.hass, self.entry, err)
         except SendblueError as err:
             self._set_available(available=False, reason=str(err))
         else:
@@ -102,8 +107,17 @@ class SendbluePoller:
             return
         self._available = available
         if available:
-            LOGGER.info("Polling Sendblue for %s works again", self.entry.title)
+            LOGGER.info("Polling Sendblue for %s works again", mask(self.entry.title))
         else:
             LOGGER.warning(
-                "Polling Sendblue for %s failed: %s", self.entry.title, reason
+                "Polling Sendblue for %s failed: %s", mask(self.entry.title), reason
             )
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return whether polling works, how often it runs and how far it got."""
+        return {
+            "working": self._available,
+            "running": self._unsub is not None,
+            "interval_seconds": self.interval.total_seconds(),
+            "since": self._since.isoformat(),
+        }

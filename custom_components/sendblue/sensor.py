@@ -20,13 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import LineStatus
-from .coordinator import (
-    LineActivity,
-    SendblueConfigEntry,
-    SendblueCoordinator,
-    SendblueData,
-    SendblueLine,
-)
+from .data import LineActivity, SendblueConfigEntry, SendblueData, SendblueLine
 from .entity import SendblueEntity, async_add_line_entities
 
 PARALLEL_UPDATES = 0
@@ -128,17 +122,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of the account and of every line."""
-    coordinator = entry.runtime_data.coordinator
     async_add_entities(
-        SendblueAccountSensor(coordinator, description)
-        for description in ACCOUNT_SENSORS
+        SendblueAccountSensor(entry, description) for description in ACCOUNT_SENSORS
     )
     async_add_line_entities(
         entry,
         async_add_entities,
         lambda line: (
-            SendblueLineSensor(coordinator, description, line)
-            for description in LINE_SENSORS
+            SendblueLineSensor(entry, description, line) for description in LINE_SENSORS
         ),
     )
 
@@ -149,12 +140,10 @@ class SendblueAccountSensor(SendblueEntity, SensorEntity):
     entity_description: SendblueAccountSensorDescription
 
     def __init__(
-        self,
-        coordinator: SendblueCoordinator,
-        description: SendblueAccountSensorDescription,
+        self, entry: SendblueConfigEntry, description: SendblueAccountSensorDescription
     ) -> None:
         """Initialize the sensor."""
-        super().__init__(coordinator, key=description.key)
+        super().__init__(entry, key=description.key)
         self.entity_description = description
 
     @property
@@ -172,12 +161,12 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
 
     def __init__(
         self,
-        coordinator: SendblueCoordinator,
+        entry: SendblueConfigEntry,
         description: SendblueLineSensorDescription,
         line: str,
     ) -> None:
         """Initialize the sensor."""
-        super().__init__(coordinator, key=description.key, line=line)
+        super().__init__(entry, key=description.key, line=line)
         self.entity_description = description
 
     async def async_added_to_hass(self) -> None:
@@ -187,7 +176,7 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
             return
         last = await self.async_get_last_sensor_data()
         if last and isinstance(last.native_value, datetime):
-            restore(self.coordinator.line_activity(self.line), last.native_value)
+            restore(self.entry.runtime_data.activity.of(self.line), last.native_value)
         self._shown = self.native_value
         self.async_listen_line_events(self._async_line_event)
 
@@ -206,5 +195,5 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
         if line is None:
             return None
         return self.entity_description.value_fn(
-            line, self.coordinator.line_activity(self.line)
+            line, self.entry.runtime_data.activity.of(self.line)
         )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 import probatio as vol
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -16,11 +15,13 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import service
 from homeassistant.helpers.selector import MediaSelector
 from homeassistant.util import dt as dt_util
 
+from .addresses import from_template_number
 from .api import (
     MessageStatus,
     ModifyType,
@@ -30,18 +31,10 @@ from .api import (
     TypingState,
 )
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
-from .coordinator import SendblueConfigEntry
-from .helpers import from_template_number, is_e164, translate_errors
-from .send import (
-    Outgoing,
-    async_media_to_url,
-    async_send,
-    invalid,
-    resolve_line,
-    validate_addresses,
-    validate_content,
-    validate_send_style,
-)
+from .data import SendblueConfigEntry
+from .errors import action_errors, async_name_field, invalid
+from .inputs import Inputs, check_content, one_of, resolve_line, send_style
+from .send import Outgoing, async_media_to_url, async_send
 
 ATTR_TO = "to"
 ATTR_MESSAGE = "message"
@@ -105,29 +98,28 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 
 async def _async_run(handler: Handler, call: ServiceCall) -> ServiceResponse:
-    """Run an action on its entry; client errors become translated errors."""
+    """Run an action on its entry; errors are translated and name fields by label."""
     entry = _async_get_entry(call)
-    with translate_errors(call.hass, entry):
-        return await handler(call, entry)
+    try:
+        with action_errors(call.hass, entry):
+            return await handler(call, entry)
+    except ServiceValidationError as err:
+        raise await async_name_field(call.hass, err, DOMAIN, call.service) from err
 
 
 @callback
 def _async_get_entry(call: ServiceCall) -> SendblueConfigEntry:
-    """Return the loaded entry the call names, or the only one loaded."""
-    entries = call.hass.config_entries
-    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
-        entry = entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            raise invalid("entry_not_found", entry_id=entry_id)
-        if entry.state is not ConfigEntryState.LOADED:
-            raise invalid("entry_not_loaded", title=entry.title)
-        return entry
-    loaded = entries.async_loaded_entries(DOMAIN)
-    if len(loaded) > 1:
-        raise invalid("entry_required")
-    if not loaded:
-        raise invalid("no_entry")
-    return loaded[0]
+    """Return the entry the call names, or the only loaded one when it names none."""
+    entry_id = call.data.get(ATTR_CONFIG_ENTRY_ID)
+    loaded = call.hass.config_entries.async_loaded_entries(DOMAIN)
+    if entry_id is None and len(loaded) == 1:
+        return loaded[0]
+    return service.async_get_config_entry(call.hass, DOMAIN, entry_id)
+
+
+def _inputs(call: ServiceCall) -> Inputs:
+    """Return the input rules, reading national numbers in the home's country."""
+    return Inputs(call.hass.config.country)
 
 
 # -- validation ----------------------------------------------------------------
@@ -139,7 +131,7 @@ def _line(
     """Return the line asked for, else the one handle went through, else the default."""
     line = call.data.get(ATTR_FROM_NUMBER)
     if not line and handle:
-        seen = entry.runtime_data.inbound.line_for(handle)
+        seen = entry.runtime_data.sent_lines.line_for(handle)
         # Sendblue only replies and reacts through the line that has the chat.
         line = seen if seen in entry.runtime_data.coordinator.data.lines else None
     return resolve_line(entry, line)
@@ -151,47 +143,18 @@ def _optional_line(call: ServiceCall, entry: SendblueConfigEntry) -> str | None:
     return resolve_line(entry, line) if line else None
 
 
-def _phone(field: str, value: str) -> str:
-    """Return an E.164 number stripped, or raise naming the field."""
-    number = value.strip()
-    if not is_e164(number):
-        raise invalid("invalid_phone", field=field, number=number)
-    return number
-
-
-def _phones(field: str, values: Sequence[str]) -> list[str]:
-    """Return E.164 numbers stripped and without repeats, or raise naming the field."""
-    if not values:
-        raise invalid("no_recipient", field=field)
-    return list(dict.fromkeys(_phone(field, value) for value in values))
-
-
-def _address(field: str, value: str) -> str:
-    """Return a number or iMessage e-mail address stripped, or raise."""
-    return validate_addresses(field, [value])[0]
-
-
-def _one_of(call: ServiceCall, first: str, second: str, *, required: bool) -> None:
-    """Raise when both fields are given, or neither when one is required."""
-    given = [name for name in (first, second) if call.data.get(name)]
-    if len(given) > 1:
-        raise invalid("exclusive_fields", first=first, second=second)
-    if required and not given:
-        raise invalid("missing_fields", first=first, second=second)
-
-
 async def _async_content(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> dict[str, Any]:
     """Validate the message fields, then upload media; return the send arguments."""
-    _one_of(call, ATTR_MEDIA_URL, ATTR_MEDIA, required=False)
+    one_of(call.data, ATTR_MEDIA_URL, ATTR_MEDIA, required=False)
     content = call.data.get(ATTR_MESSAGE) or None
-    send_style = validate_send_style(call.data.get(ATTR_SEND_STYLE))
-    validate_content(content, call.data.get(ATTR_MEDIA_URL) or _media_id(call))
+    style = send_style(call.data.get(ATTR_SEND_STYLE))
+    check_content(content, call.data.get(ATTR_MEDIA_URL) or _media_id(call))
     return {
         "content": content,
         "media_url": await _async_media_url(call, entry),
-        "send_style": send_style,
+        "send_style": style,
         "reply_to": call.data.get(ATTR_REPLY_TO) or None,
     }
 
@@ -242,7 +205,7 @@ async def _async_send_message(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Send a message to each recipient at once."""
-    recipients = list(dict.fromkeys(validate_addresses(ATTR_TO, call.data[ATTR_TO])))
+    recipients = _inputs(call).addresses(ATTR_TO, call.data[ATTR_TO])
     line = _line(call, entry, call.data.get(ATTR_REPLY_TO))
     content = await _async_content(call, entry)
     outgoing = Outgoing(recipients=recipients, **content)
@@ -263,8 +226,9 @@ async def _async_send_group_message(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Send one message to a group chat, given by its members or its id."""
-    _one_of(call, ATTR_TO, ATTR_GROUP_ID, required=True)
-    numbers = _phones(ATTR_TO, call.data[ATTR_TO]) if call.data.get(ATTR_TO) else None
+    one_of(call.data, ATTR_TO, ATTR_GROUP_ID, required=True)
+    to = call.data.get(ATTR_TO)
+    numbers = _inputs(call).phones(ATTR_TO, to) if to else None
     line = _line(call, entry, call.data.get(ATTR_REPLY_TO))
     content = await _async_content(call, entry)
     if numbers is None:
@@ -276,7 +240,7 @@ async def _async_send_group_message(
         from_number=line, numbers=numbers, **content
     )
     if message.message_handle:
-        entry.runtime_data.inbound.remember_line(message.message_handle, line)
+        entry.runtime_data.sent_lines.remember(message.message_handle, line)
     return {
         ATTR_GROUP_ID: message.group_id,
         "message_handle": message.message_handle,
@@ -298,7 +262,7 @@ async def _async_create_group(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Create a group chat."""
-    members = _phones(ATTR_MEMBERS, call.data[ATTR_MEMBERS])
+    members = _inputs(call).phones(ATTR_MEMBERS, call.data[ATTR_MEMBERS])
     group = await entry.runtime_data.client.create_group(
         from_number=_line(call, entry),
         numbers=members,
@@ -321,7 +285,7 @@ async def _async_modify_group(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Add a member to a group chat or remove one."""
-    number = _address(ATTR_NUMBER, call.data[ATTR_NUMBER])
+    number = _inputs(call).address(ATTR_NUMBER, call.data[ATTR_NUMBER])
     result = await entry.runtime_data.client.modify_group(
         group_id=call.data[ATTR_GROUP_ID],
         modify_type=GROUP_ACTIONS[call.data["action"]],
@@ -370,7 +334,7 @@ async def _async_mark_read(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Send a read receipt for a conversation."""
-    number = _phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
+    number = _inputs(call).phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
     result = await entry.runtime_data.client.mark_read(
         number=number, from_number=_line(call, entry)
     )
@@ -394,7 +358,7 @@ async def _async_send_typing_indicator(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Start or stop the typing bubble in a conversation."""
-    number = _phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
+    number = _inputs(call).phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
     duration = call.data.get("duration")
     result = await entry.runtime_data.client.send_typing_indicator(
         number=number,
@@ -414,7 +378,7 @@ async def _async_evaluate_service(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Return whether a number or e-mail address is on iMessage or SMS."""
-    number = _address(ATTR_NUMBER, call.data[ATTR_NUMBER])
+    number = _inputs(call).address(ATTR_NUMBER, call.data[ATTR_NUMBER])
     result = await entry.runtime_data.client.evaluate_service(number=number)
     return result.to_dict()
 
@@ -525,7 +489,7 @@ async def _async_upload_media(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Upload a media item, or have Sendblue re-host a URL."""
-    _one_of(call, ATTR_MEDIA_URL, ATTR_MEDIA, required=True)
+    one_of(call.data, ATTR_MEDIA_URL, ATTR_MEDIA, required=True)
     if call.data.get(ATTR_MEDIA):
         return {ATTR_MEDIA_URL: await _async_media_url(call, entry)}
     hosted = await entry.runtime_data.client.upload_media_object(
@@ -616,7 +580,7 @@ CONTACT_ARGUMENTS = (
 def _contact_arguments(call: ServiceCall, entry: SendblueConfigEntry) -> dict[str, Any]:
     """Return the contact fields given, with the number and line checked."""
     arguments = _given(call, *CONTACT_ARGUMENTS)
-    arguments[ATTR_NUMBER] = _phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
+    arguments[ATTR_NUMBER] = _inputs(call).phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
     if line := call.data.get(ATTR_SENDBLUE_NUMBER):
         arguments[ATTR_SENDBLUE_NUMBER] = resolve_line(entry, line)
     return arguments
@@ -645,7 +609,7 @@ async def _async_list_contacts(
         call, ATTR_LIMIT, ATTR_OFFSET, "order_by", "order_direction", "contact_id"
     ) | _times(call, "created_at_gte")
     if number := call.data.get(ATTR_NUMBER):
-        arguments["phone_number"] = _phone(ATTR_NUMBER, number)
+        arguments["phone_number"] = _inputs(call).phone(ATTR_NUMBER, number)
     contacts = await entry.runtime_data.client.list_contacts(**arguments)
     return {ATTR_CONTACTS: [contact.to_dict() for contact in contacts]}
 
@@ -658,7 +622,7 @@ async def _async_get_contact(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Return one contact."""
-    number = _phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
+    number = _inputs(call).phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
     return (await entry.runtime_data.client.get_contact(number=number)).to_dict()
 
 
@@ -690,9 +654,10 @@ async def _async_create_contacts(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Create many contacts at once."""
+    inputs = _inputs(call)
     contacts = [
         NewContact(
-            phone=_phone(ATTR_CONTACTS, item[ATTR_NUMBER]),
+            phone=inputs.phone(ATTR_CONTACTS, item[ATTR_NUMBER]),
             first_name=item.get("first_name"),
             last_name=item.get("last_name"),
             company_name=item.get("company_name"),
@@ -725,7 +690,7 @@ async def _async_delete_contact(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Delete one contact."""
-    number = _phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
+    number = _inputs(call).phone(ATTR_NUMBER, call.data[ATTR_NUMBER])
     await entry.runtime_data.client.delete_contact(number=number)
     return None
 
@@ -739,7 +704,7 @@ async def _async_delete_contacts(
     call: ServiceCall, entry: SendblueConfigEntry
 ) -> ServiceResponse:
     """Delete many contacts by number."""
-    numbers = _phones(ATTR_NUMBERS, call.data[ATTR_NUMBERS])
+    numbers = _inputs(call).phones(ATTR_NUMBERS, call.data[ATTR_NUMBERS])
     deleted = await entry.runtime_data.client.delete_contacts(numbers=numbers)
     return {"deleted": deleted}
 

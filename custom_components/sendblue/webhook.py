@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
-from contextlib import suppress
 from http import HTTPStatus
 from types import ModuleType
 from typing import Any
 
-from aiohttp.hdrs import METH_POST
-from aiohttp.web import Request, RequestPayloadError, Response
+from aiohttp import hdrs
+from aiohttp.web import BaseRequest, Request, RequestPayloadError, Response
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util.json import json_loads
@@ -28,18 +26,19 @@ from .api import (
     parse_webhook,
 )
 from .const import (
-    CONF_CLOUDHOOK_URL,
-    CONF_REGISTERED_URL,
     CONF_WEBHOOK_SECRET,
     DOMAIN,
     LOGGER,
     MAX_PAYLOAD_DEPTH,
     MAX_WEBHOOK_BODY,
     WEBHOOK_SECRET_HEADER,
+    ReceiveMode,
 )
-from .coordinator import SendblueConfigEntry
-from .helpers import entry_errors, raise_issue
+from .data import SendblueConfigEntry
+from .errors import setup_errors
 from .inbound import SendblueInbound
+from .issues import clear_issue, raise_issue
+from .store import SendblueStore
 
 # What the integration listens to; Sendblue's other types are not ours to register.
 WEBHOOK_TYPES = (
@@ -53,15 +52,23 @@ ISSUE_NO_URL = "webhook_url_missing_{entry_id}"
 class SendblueWebhook:
     """Receive Sendblue's webhook calls for one config entry."""
 
+    mode = ReceiveMode.WEBHOOK
+
     def __init__(
-        self, hass: HomeAssistant, entry: SendblueConfigEntry, inbound: SendblueInbound
+        self,
+        hass: HomeAssistant,
+        entry: SendblueConfigEntry,
+        inbound: SendblueInbound,
+        store: SendblueStore,
     ) -> None:
         """Initialize the webhook for an entry."""
         self.hass = hass
         self.entry = entry
         self.inbound = inbound
+        self.store = store
         self._secret = entry.data[CONF_WEBHOOK_SECRET].encode()
         self._warned = False
+        self.refused = 0
 
     async def async_setup(self, client: SendblueClient) -> None:
         """Register the webhook in Home Assistant and with Sendblue."""
@@ -73,47 +80,43 @@ class SendblueWebhook:
             webhook_id,
             self.async_handle,
             local_only=False,
-            allowed_methods=[METH_POST],
+            allowed_methods=[hdrs.METH_POST],
         )
         self.entry.async_on_unload(
             lambda: webhook.async_unregister(self.hass, webhook_id)
         )
         issue_id = ISSUE_NO_URL.format(entry_id=self.entry.entry_id)
-        if (url := await self._async_public_url()) is None:
+        url, cloudhook = await self._async_public_url()
+        if url is None:
             # Without a URL Sendblue can reach, say how to fix it; setup goes on.
             raise_issue(
-                self.hass,
-                issue_id,
-                "webhook_url_missing",
-                {"title": self.entry.title},
+                self.hass, issue_id, "webhook_url_missing", {"title": self.entry.title}
             )
             return
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-        with entry_errors():
+        clear_issue(self.hass, issue_id)
+        with setup_errors():
             await self._async_register_remote(client, url)
+        await self.store.async_set_webhook(url, cloudhook=cloudhook)
 
-    async def _async_public_url(self) -> str | None:
-        """Return the URL Sendblue can call: the cloudhook, else the external URL."""
+    async def _async_public_url(self) -> tuple[str | None, bool]:
+        """Return the URL Sendblue can call (the cloudhook, else the external URL)."""
+        webhook_id = self.entry.data[CONF_WEBHOOK_ID]
         if (cloud := _cloud(self.hass)) and cloud.async_active_subscription(self.hass):
-            if CONF_CLOUDHOOK_URL not in self.entry.data:
-                url = await cloud.async_get_or_create_cloudhook(
-                    self.hass, self.entry.data[CONF_WEBHOOK_ID]
-                )
-                self.hass.config_entries.async_update_entry(
-                    self.entry, data={**self.entry.data, CONF_CLOUDHOOK_URL: url}
-                )
-            return str(self.entry.data[CONF_CLOUDHOOK_URL])
+            # Home Assistant Cloud keeps the cloudhook: asking again returns it.
+            url = await cloud.async_get_or_create_cloudhook(self.hass, webhook_id)
+            return str(url), True
         try:
-            return webhook.async_generate_url(
-                self.hass, self.entry.data[CONF_WEBHOOK_ID], allow_internal=False
+            url = webhook.async_generate_url(
+                self.hass, webhook_id, allow_internal=False
             )
         except NoURLAvailableError:
-            return None
+            return None, False
+        return url, False
 
     async def _async_register_remote(self, client: SendblueClient, url: str) -> None:
         """Make Sendblue call our URL with our secret, once per type."""
         secret = self._secret.decode()
-        registered = self.entry.data.get(CONF_REGISTERED_URL)
+        registered = self.store.webhook_url
         if registered and registered != url:
             await async_unregister_remote(client, registered)
         existing = await client.list_webhooks()
@@ -132,10 +135,6 @@ class SendblueWebhook:
                 webhooks=[WebhookConfiguration(url=url, secret=secret)],
                 webhook_type=webhook_type,
             )
-        if registered != url:
-            self.hass.config_entries.async_update_entry(
-                self.entry, data={**self.entry.data, CONF_REGISTERED_URL: url}
-            )
 
     async def async_handle(
         self,
@@ -143,27 +142,52 @@ class SendblueWebhook:
         webhook_id: str,  # noqa: ARG002
         request: Request,
     ) -> Response:
-        """Authenticate, validate and fire one delivery from Sendblue."""
+        """Authenticate, validate and fire one delivery from Sendblue.
+
+        The secret is checked before the body is read, so no one without it can
+        make Home Assistant read, inflate or parse anything.
+        """
         given = request.headers.get(WEBHOOK_SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
+            self.refused += 1
             if not self._warned:
                 # Once, not per request: a flood must not flood the log.
                 LOGGER.warning(
-                    "Rejected a call to the %s webhook without the right %s header",
-                    self.entry.title,
+                    "Refused a call to the Sendblue webhook of entry %s without the"
+                    " right %s header",
+                    self.entry.entry_id,
                     WEBHOOK_SECRET_HEADER,
                 )
                 self._warned = True
-            return Response(status=HTTPStatus.UNAUTHORIZED)
+            return await _refuse(request, HTTPStatus.UNAUTHORIZED)
         payload = await _read_payload(request)
         if isinstance(payload, HTTPStatus):
-            return Response(status=payload)
+            return await _refuse(request, payload)
         try:
             item = parse_webhook(payload)
         except SendblueInvalidResponseError:
-            return Response(status=HTTPStatus.BAD_REQUEST)
+            return await _refuse(request, HTTPStatus.BAD_REQUEST)
         self.inbound.async_process(item, payload)
         return HomeAssistantView.json({"message": "ok"})
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return whether Sendblue calls us, and how many calls were refused."""
+        return {**self.store.diagnostics(), "refused_calls": self.refused}
+
+
+async def _refuse(request: Request, status: HTTPStatus) -> Response:
+    """Answer and close the connection, so the body is never read or inflated.
+
+    aiohttp would otherwise drain what is left of the body before the next
+    request on the connection, decompressing it on the event loop.
+    """
+    response = Response(status=status, headers={hdrs.CONNECTION: "close"})
+    response.force_close()
+    if isinstance(request, BaseRequest) and request.protocol is not None:
+        await response.prepare(request)
+        await response.write_eof()
+        request.protocol.force_close()
+    return response
 
 
 async def _read_payload(request: Request) -> dict[str, Any] | HTTPStatus:
@@ -210,7 +234,7 @@ def _too_deep(body: bytes, payload: object) -> bool:
 
 async def _read_body(request: Request) -> bytes | None:
     """Read the body, or return None as soon as it passes the size limit."""
-    declared = request.headers.get("Content-Length", "")
+    declared = request.headers.get(hdrs.CONTENT_LENGTH, "")
     if declared.isdigit() and int(declared) > MAX_WEBHOOK_BODY:
         return None
     chunks: list[bytes] = []
@@ -229,21 +253,21 @@ async def async_unregister_remote(client: SendblueClient, url: str) -> None:
         await client.delete_webhooks(urls=[url], webhook_type=webhook_type)
 
 
-async def async_forget_remote(
-    hass: HomeAssistant, entry: SendblueConfigEntry, client: SendblueClient
-) -> None:
+async def async_forget_remote(client: SendblueClient, store: SendblueStore) -> None:
     """Stop Sendblue calling us when the entry no longer receives by webhook."""
-    if url := entry.data.get(CONF_REGISTERED_URL):
+    if url := store.webhook_url:
         await async_unregister_remote(client, url)
-        data = {k: v for k, v in entry.data.items() if k != CONF_REGISTERED_URL}
-        hass.config_entries.async_update_entry(entry, data=data)
+        await store.async_set_webhook(None, cloudhook=False)
 
 
 async def async_remove_webhook(
-    hass: HomeAssistant, entry: SendblueConfigEntry, client: SendblueClient
+    hass: HomeAssistant,
+    entry: SendblueConfigEntry,
+    client: SendblueClient,
+    store: SendblueStore,
 ) -> None:
     """Remove what the entry registered: Sendblue's webhooks and the cloudhook."""
-    if url := entry.data.get(CONF_REGISTERED_URL):
+    if url := store.webhook_url:
         try:
             await async_unregister_remote(client, url)
         except SendblueError as err:
@@ -252,9 +276,11 @@ async def async_remove_webhook(
                 " Sendblue dashboard: %s",
                 err,
             )
-    if CONF_CLOUDHOOK_URL in entry.data and (cloud := _cloud(hass)):
-        with suppress(cloud.CloudNotAvailable):
+    if store.cloudhook and (cloud := _cloud(hass)):
+        try:
             await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+        except cloud.CloudNotAvailable, ValueError:
+            LOGGER.debug("The cloudhook was already gone")
 
 
 def _cloud(hass: HomeAssistant) -> ModuleType | None:

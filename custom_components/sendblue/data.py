@@ -1,0 +1,119 @@
+"""What a loaded Sendblue entry holds, and the data its coordinator polls.
+
+This module is the bottom of the integration's layers: it imports only the
+client library, the constants and Home Assistant. The parts that receive,
+answer and notify hold references to these objects, never the other way round.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from homeassistant.components.notify.legacy import BaseNotificationService
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .api import LineState, LineStatus, LineUsage, SendblueClient
+from .const import DEDUPE_SIZE, ReceiveMode
+
+type SendblueConfigEntry = ConfigEntry[SendblueRuntimeData]
+type SendblueDataCoordinator = DataUpdateCoordinator[SendblueData]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendblueLine:
+    """One of the account's lines, with what Sendblue says about it."""
+
+    number: str
+    state: LineState | None
+    usage: LineUsage | None
+
+    @property
+    def status(self) -> LineStatus:
+        """Return the line's health, unknown when Sendblue does not report it."""
+        return self.state.status if self.state else LineStatus.UNKNOWN
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendblueData:
+    """Everything the coordinator polls."""
+
+    lines: dict[str, SendblueLine]
+    contacts: int | None
+
+
+@dataclass(kw_only=True)
+class LineActivity:
+    """When a line last received and sent a message, as seen by us."""
+
+    last_received: datetime | None = None
+    last_sent: datetime | None = None
+
+
+@dataclass
+class ActivityLog:
+    """The activity of every line, seen live with its events (not polled)."""
+
+    lines: dict[str, LineActivity] = field(default_factory=dict)
+
+    def of(self, line: str) -> LineActivity:
+        """Return the activity record of a line."""
+        return self.lines.setdefault(line, LineActivity())
+
+
+class SentLines:
+    """Which of our lines each recent message went through.
+
+    Sendblue replies and reacts only through the line that has the chat, so a
+    reply or a tapback defaults to the line its message used.
+    """
+
+    def __init__(self, size: int = DEDUPE_SIZE) -> None:
+        """Initialize an empty memory of at most size messages."""
+        self._size = size
+        self._lines: OrderedDict[str, str] = OrderedDict()
+
+    def remember(self, message_handle: str, line: str) -> None:
+        """Remember which line a message went through."""
+        self._lines[message_handle] = line
+        self._lines.move_to_end(message_handle)
+        if len(self._lines) > self._size:
+            self._lines.popitem(last=False)
+
+    def line_for(self, message_handle: str) -> str | None:
+        """Return the line a message went through, when we saw it."""
+        return self._lines.get(message_handle)
+
+    def __len__(self) -> int:
+        """Return how many messages are remembered."""
+        return len(self._lines)
+
+
+class Part(Protocol):
+    """A running part of an entry that reports on itself in diagnostics."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return what diagnostics should show about this part."""
+
+
+class Receiver(Part, Protocol):
+    """How an entry learns what happens: by webhook or by polling."""
+
+    mode: ReceiveMode
+
+
+@dataclass(kw_only=True)
+class SendblueRuntimeData:
+    """What a loaded entry holds."""
+
+    client: SendblueClient
+    coordinator: SendblueDataCoordinator
+    activity: ActivityLog
+    sent_lines: SentLines
+    inbound: Part
+    receiver: Receiver | None = None
+    assist: Part | None = None
+    legacy_notify: BaseNotificationService | None = None
