@@ -18,6 +18,7 @@ from custom_components.sendblue.const import (
     CONF_ASSIST,
     CONF_ASSIST_AGENT,
     CONF_ASSIST_MARK_READ,
+    CONF_ASSIST_SMS,
 )
 
 from .conftest import CONTACT, LINE_1, WEBHOOK_ID, WEBHOOK_SECRET, load_json
@@ -201,3 +202,76 @@ async def test_assist_send_failure_logged(
     await text(client, "H1", "hello")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert "Could not send the Assist answer" in caplog.text
+
+
+@pytest.mark.usefixtures("assist_entry")
+async def test_assist_ignores_sms_by_default(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    mock_sendblue_client: AsyncMock,
+    agent: tuple[str, EchoAgent],
+) -> None:
+    """An SMS or RCS sender can be forged: by default only iMessage is answered."""
+    client = await hass_client_no_auth()
+    await text(client, "S1", "unlock the door", service="SMS")
+    await text(client, "R1", "unlock the door", service="RCS")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert agent[1].calls == []
+    mock_sendblue_client.send_message.assert_not_called()
+    diagnostics = hass.config_entries.async_entries("sendblue")[0].runtime_data.assist
+    assert diagnostics is not None
+    assert diagnostics.diagnostics()["services"] == ["iMessage"]
+
+
+@pytest.mark.usefixtures("assist_entry")
+@pytest.mark.parametrize(
+    "assist_options",
+    [
+        {
+            CONF_ASSIST: True,
+            CONF_ASSIST_MARK_READ: False,
+            CONF_ASSIST_SMS: True,
+            CONF_ALLOWED_SENDERS: [CONTACT],
+        }
+    ],
+)
+async def test_assist_answers_sms_when_allowed(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    mock_sendblue_client: AsyncMock,
+) -> None:
+    """With the option on, an allowed sender's SMS is answered too."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    client = await hass_client_no_auth()
+    await text(client, "S1", "what time is it", service="SMS")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    mock_sendblue_client.send_message.assert_awaited_once()
+
+
+@pytest.mark.usefixtures("assist_entry")
+@pytest.mark.parametrize(
+    "assist_options",
+    [
+        {
+            CONF_ASSIST: True,
+            CONF_ASSIST_AGENT: "conversation.removed_agent",
+            CONF_ALLOWED_SENDERS: [CONTACT],
+        }
+    ],
+)
+async def test_assist_agent_gone(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    mock_sendblue_client: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An agent that was removed leaves the text unanswered, with a warning."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    client = await hass_client_no_auth()
+    await text(client, "H1", "hello")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    mock_sendblue_client.send_message.assert_not_called()
+    assert "Assist could not answer a text" in caplog.text

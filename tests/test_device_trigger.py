@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import probatio as vol
 import pytest
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
@@ -68,6 +69,7 @@ async def test_trigger_capabilities(
     assert [str(key) for key in received["extra_fields"].schema] == [
         "sender",
         "contains",
+        "match",
     ]
     typing = await device_trigger.async_get_trigger_capabilities(
         hass, {**base, "type": "typing_started"}
@@ -185,3 +187,56 @@ async def test_typing_started(
         )
     await hass.async_block_till_done()
     assert [call.data["type"] for call in calls] == ["typing_started"]
+
+
+@pytest.mark.parametrize(
+    ("match", "text", "expected"),
+    [
+        ("contains", "GARAGE", ["Open the garage", "garage", "Garage door?"]),
+        ("equals", "garage", ["garage"]),
+        ("starts_with", "open", ["Open the garage"]),
+        ("regex", r"^(open|close) the \w+$", ["Open the garage"]),
+    ],
+)
+async def test_match_modes(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    match: str,
+    text: str,
+    expected: list[str],
+) -> None:
+    """Each match mode compares the text its own way, ignoring case."""
+    calls = await setup_automation(
+        hass,
+        line_device(hass, init_integration).id,
+        {"type": "message_received", "contains": text, "match": match},
+    )
+    for content in ("Open the garage", "garage", "Garage door?", "no"):
+        fire_received(hass, init_integration, content=content)
+    await hass.async_block_till_done()
+    assert [call.data["content"] for call in calls] == expected
+
+
+async def test_invalid_expression_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A regular expression that does not compile fails validation."""
+    device = line_device(hass, init_integration)
+    config = {
+        "platform": "device",
+        "domain": DOMAIN,
+        "device_id": device.id,
+        "type": "message_received",
+        "contains": "(open",
+        "match": "regex",
+    }
+    with pytest.raises(vol.Invalid, match="Invalid regular expression"):
+        device_trigger.TRIGGER_SCHEMA(config)
+    calls = await setup_automation(hass, device.id, config)
+    fire_received(hass, init_integration, content="(open")
+    await hass.async_block_till_done()
+    # The automation was refused, so nothing triggers.
+    assert calls == []
+    assert device_trigger.TRIGGER_SCHEMA({**config, "contains": "open"})["match"] == (
+        "regex"
+    )

@@ -164,7 +164,9 @@ def test_manifest_covers_component_imports() -> None:
         )
         for name in names.replace(" ", "").split(",")
     }
-    assert used - declared - ALWAYS_ALLOWED == set()
+    # hassfest lets a platform file (logbook.py, repairs.py...) import its component.
+    platforms = {path.stem for path in INTEGRATION.glob("*.py")}
+    assert used - declared - ALWAYS_ALLOWED - platforms == set()
 
 
 def test_client_library_is_free_of_home_assistant() -> None:

@@ -1,13 +1,17 @@
 """Tests for the webhook Sendblue calls, through Home Assistant's HTTP stack."""
 
+import gzip
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from homeassistant.components import webhook
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.util.aiohttp import MockRequest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -353,3 +357,65 @@ async def test_allowed_senders(
     assert [event.data["message_handle"] for event in received] == ["ALLOWED"]
     assert len(status) == 1
     assert typing == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        # Compressed bodies are refused unread without the secret...
+        ({"Content-Encoding": "gzip"}, gzip.compress(b"\0" * 1_000_000), 401),
+        ({"Content-Encoding": "gzip"}, b"\x1f\x8bcorrupt", 401),
+        # ...and read with it (a corrupt one is a 400, also closed).
+        ({**HEADERS, "Content-Encoding": "gzip"}, b"\x1f\x8bcorrupt", 400),
+    ],
+)
+async def test_compressed_bodies(
+    hass: HomeAssistant,
+    client: TestClient,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refused request is answered at once and its connection closed."""
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    for _ in range(5):
+        response = await client.post(PATH, data=body, headers=headers)
+        assert response.status == status
+        assert response.headers["Connection"] == "close"
+    await hass.async_block_till_done()
+    assert events == []
+    # No traceback and at most the one warning about refused calls.
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING][1:] == []
+
+
+async def test_authenticated_gzip_body_is_read(
+    hass: HomeAssistant, client: TestClient
+) -> None:
+    """With the secret a compressed body is inflated and handled as usual."""
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    body = json.dumps(load_json("webhook_message_received.json")).encode()
+    response = await client.post(
+        PATH,
+        data=gzip.compress(body),
+        headers={
+            **HEADERS,
+            "Content-Encoding": "gzip",
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+
+async def test_cloudhook_refusal(hass: HomeAssistant) -> None:
+    """A refused call through Home Assistant Cloud gets its status, nothing else."""
+    request = MockRequest(
+        content=b"{}",
+        mock_source="cloud",
+        method="POST",
+        headers={"sb-signing-secret": "wrong"},
+    )
+    response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, request)
+    assert response.status == HTTPStatus.UNAUTHORIZED

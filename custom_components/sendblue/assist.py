@@ -101,14 +101,19 @@ class SendblueAssist:
         except SendblueError as err:
             # Read receipts and typing are best effort (and plan dependent).
             LOGGER.debug("Typing or read receipt for %s failed: %s", mask(line), err)
-        result = await conversation.async_converse(
-            self.hass,
-            text=text,
-            conversation_id=self.conversations.get(sender),
-            context=Context(),
-            language=self.hass.config.language,
-            agent_id=self.agent_id,
-        )
+        try:
+            result = await conversation.async_converse(
+                self.hass,
+                text=text,
+                conversation_id=self.conversations.get(sender),
+                context=Context(),
+                language=self.hass.config.language,
+                agent_id=self.agent_id,
+            )
+        except (HomeAssistantError, ValueError) as err:
+            # A removed agent raises ValueError; the text stays unanswered.
+            LOGGER.warning("Assist could not answer a text: %s", err)
+            return
         if result.conversation_id:
             self.conversations[sender] = result.conversation_id
         speech = result.response.speech.get("plain", {}).get("speech", "")

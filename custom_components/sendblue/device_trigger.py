@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any
 
 import probatio as vol
@@ -11,6 +13,14 @@ from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF
 from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
@@ -30,14 +40,43 @@ TRIGGER_EVENTS = {
     TRIGGER_TYPING_STARTED: EVENT_TYPING_INDICATOR,
 }
 CONF_SENDER = "sender"
+# The text to look for; how it must match is CONF_MATCH (contains by default).
 CONF_CONTAINS = "contains"
+CONF_MATCH = "match"
 
-TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
-    {
-        vol.Required(CONF_TYPE): vol.In(TRIGGER_EVENTS),
-        vol.Optional(CONF_SENDER): cv.string,
-        vol.Optional(CONF_CONTAINS): cv.string,
-    }
+
+class TextMatch(StrEnum):
+    """How the text of a message must match the trigger's text (any case)."""
+
+    CONTAINS = "contains"
+    EQUALS = "equals"
+    STARTS_WITH = "starts_with"
+    REGEX = "regex"
+
+
+def _valid_expression(config: ConfigType) -> ConfigType:
+    """Refuse a regular expression that does not compile."""
+    if config.get(CONF_MATCH) == TextMatch.REGEX:
+        try:
+            re.compile(config.get(CONF_CONTAINS) or "")
+        except re.error as err:
+            msg = f"Invalid regular expression in {CONF_CONTAINS}: {err}"
+            raise vol.Invalid(msg, path=[CONF_CONTAINS]) from err
+    return config
+
+
+TEXT_FIELDS: dict[vol.Marker, object] = {
+    vol.Optional(CONF_SENDER): cv.string,
+    vol.Optional(CONF_CONTAINS): cv.string,
+    vol.Optional(CONF_MATCH, default=TextMatch.CONTAINS.value): vol.In(
+        [match.value for match in TextMatch]
+    ),
+}
+TRIGGER_SCHEMA = vol.All(
+    DEVICE_TRIGGER_BASE_SCHEMA.extend(
+        {vol.Required(CONF_TYPE): vol.In(TRIGGER_EVENTS), **TEXT_FIELDS}
+    ),
+    _valid_expression,
 )
 
 
@@ -78,11 +117,39 @@ async def async_get_trigger_capabilities(
     return {
         "extra_fields": vol.Schema(
             {
-                vol.Optional(CONF_SENDER): cv.string,
-                vol.Optional(CONF_CONTAINS): cv.string,
+                vol.Optional(CONF_SENDER): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.TEL)
+                ),
+                vol.Optional(CONF_CONTAINS): TextSelector(),
+                vol.Optional(CONF_MATCH, default=TextMatch.CONTAINS.value): (
+                    SelectSelector(
+                        SelectSelectorConfig(
+                            options=[match.value for match in TextMatch],
+                            translation_key=CONF_MATCH,
+                            mode=SelectSelectorMode.DROPDOWN,
+                        )
+                    )
+                ),
             }
         )
     }
+
+
+def _text_matcher(config: ConfigType) -> Callable[[str], bool]:
+    """Return the test of a message's text, case-insensitive in every mode."""
+    wanted: str = config.get(CONF_CONTAINS) or ""
+    if not wanted:
+        return lambda _: True
+    match = TextMatch(config.get(CONF_MATCH, TextMatch.CONTAINS))
+    if match is TextMatch.REGEX:
+        pattern = re.compile(wanted, re.IGNORECASE)
+        return lambda text: pattern.search(text) is not None
+    folded = wanted.casefold()
+    if match is TextMatch.EQUALS:
+        return lambda text: text.strip().casefold() == folded.strip()
+    if match is TextMatch.STARTS_WITH:
+        return lambda text: text.lstrip().casefold().startswith(folded)
+    return lambda text: folded in text.casefold()
 
 
 async def async_attach_trigger(
@@ -95,7 +162,7 @@ async def async_attach_trigger(
     trigger_type: str = config[CONF_TYPE]
     entry_id, line = _line_of_device(hass, config[CONF_DEVICE_ID]) or ("", "")
     sender: str | None = (config.get(CONF_SENDER) or "").lower() or None
-    contains: str | None = (config.get(CONF_CONTAINS) or "").lower() or None
+    text_matches = _text_matcher(config)
     job = HassJob(action, f"sendblue device trigger {trigger_info}")
 
     @callback
@@ -106,7 +173,7 @@ async def async_attach_trigger(
             return data.get("is_typing") is True
         if sender and str(data.get("from_number") or "").lower() != sender:
             return False
-        return not contains or contains in str(data.get("content") or "").lower()
+        return text_matches(str(data.get("content") or ""))
 
     @callback
     def fire(event: Event[Mapping[str, Any]]) -> None:

@@ -1,0 +1,160 @@
+"""Logs never name the account or a phone number; dropped texts leave a trace."""
+
+import logging
+from http import HTTPStatus
+from unittest.mock import AsyncMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.sendblue.api import (
+    MessagesPage,
+    SendblueConnectionError,
+    SendblueValidationError,
+)
+from custom_components.sendblue.const import (
+    CONF_ALLOWED_SENDERS,
+    CONF_ASSIST,
+    CONF_POLLING_INTERVAL,
+    CONF_RECEIVE_MODE,
+    DOMAIN,
+    EVENT_MESSAGE_RECEIVED,
+)
+
+from .conftest import (
+    CONTACT,
+    EMAIL,
+    LINE_1,
+    LINE_2,
+    WEBHOOK_ID,
+    WEBHOOK_SECRET,
+    load_json,
+)
+
+STRANGER = "+15550009999"
+# Every form an address could take in a log line.
+PRIVATE = [
+    EMAIL,
+    CONTACT,
+    STRANGER,
+    LINE_1,
+    LINE_2,
+    *(number.removeprefix("+") for number in (CONTACT, STRANGER, LINE_1, LINE_2)),
+    "(512) 216-4639",
+    "(999) 888-7777",
+]
+
+
+def _our_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Return the records the integration wrote (not Home Assistant's own)."""
+    return [
+        record
+        for record in caplog.records
+        if record.name.startswith(("custom_components.sendblue", DOMAIN))
+    ]
+
+
+def _assert_private(caplog: pytest.LogCaptureFixture) -> None:
+    """Fail if a record of ours names the account or a number."""
+    records = _our_records(caplog)
+    assert records, "the scenario wrote no log line of ours: it proves nothing"
+    for record in records:
+        text = record.getMessage()
+        assert not [item for item in PRIVATE if item in text], text
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {
+            CONF_ALLOWED_SENDERS: [CONTACT],
+            CONF_ASSIST: True,
+        }
+    ],
+)
+async def test_webhook_logs_are_private(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+    external_url: str,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    options: dict[str, object],
+) -> None:
+    """Refused calls, strangers' texts and failed answers log no address."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.sendblue")
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    mock_sendblue_client.mark_read.side_effect = SendblueValidationError("no")
+    mock_sendblue_client.send_message.side_effect = SendblueValidationError("no")
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options=options)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+    client = await hass_client_no_auth()
+    path = f"/api/webhook/{WEBHOOK_ID}"
+    body = load_json("webhook_message_received.json")
+
+    response = await client.post(path, json=body, headers={"sb-signing-secret": "x"})
+    assert response.status == HTTPStatus.UNAUTHORIZED
+    headers = {"sb-signing-secret": WEBHOOK_SECRET}
+    for handle, sender in (("H1", STRANGER), ("H2", CONTACT)):
+        stranger = {**body, "message_handle": handle, "from_number": sender}
+        response = await client.post(path, json=stranger, headers=headers)
+        assert response.status == HTTPStatus.OK
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    # Only the allowed sender's text fires; the other is counted, not lost quietly.
+    assert [event.data["from_number"] for event in events] == [CONTACT]
+    inbound = mock_config_entry.runtime_data.inbound.diagnostics()
+    assert inbound["dropped_senders"] == 1
+    dropped = [r for r in _our_records(caplog) if "not an allowed sender" in r.msg]
+    assert len(dropped) == 1
+    assert dropped[0].levelno == logging.DEBUG
+    assert "+1***99" in dropped[0].getMessage()
+    _assert_private(caplog)
+
+
+async def test_polling_logs_are_private(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_sendblue_client: AsyncMock,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Polling that fails and recovers says so without naming the account."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.sendblue")
+    mock_sendblue_client.iter_message_pages.side_effect = SendblueConnectionError(
+        "down"
+    )
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={CONF_RECEIVE_MODE: "polling", CONF_POLLING_INTERVAL: 15},
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    async def no_pages(**_: object):  # noqa: ANN202
+        yield MessagesPage()
+
+    for fail in (True, False):
+        if not fail:
+            mock_sendblue_client.iter_message_pages.side_effect = no_pages
+        freezer.tick(15)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    messages = [r.getMessage() for r in _our_records(caplog)]
+    assert any("failed" in text for text in messages)
+    assert any("works again" in text for text in messages)
+    _assert_private(caplog)
