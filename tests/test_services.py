@@ -3,7 +3,7 @@
 import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -26,6 +26,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sendblue.api import (
     Contact,
@@ -148,6 +149,13 @@ def assert_translated(
         assert value in message or f"{{{name}}}" not in template
 
 
+@pytest.fixture(autouse=True)
+def no_platforms() -> Generator[None]:
+    """Set entries up without their entity platforms: actions do not need them."""
+    with patch("custom_components.sendblue.PLATFORMS", []):
+        yield
+
+
 @pytest.fixture
 def client(
     init_integration: MockConfigEntry, mock_sendblue_client: AsyncMock
@@ -171,13 +179,8 @@ ACTION_CASES = [
         {"to": CONTACT, "message": "Hello"},
         "send_message",
         SENT,
-        {
-            "number": CONTACT,
-            "from_number": LINE_1,
-            "content": "Hello",
-            **NO_CONTENT,
-        },
-        {"messages": [{"to": CONTACT, **SENT_RESULT}]},
+        {"number": CONTACT, "from_number": LINE_1, "content": "Hello", **NO_CONTENT},
+        True,
     ),
     (
         "send_message",
@@ -199,7 +202,7 @@ ACTION_CASES = [
             "send_style": SendStyle.SLAM,
             "reply_to": "h-0",
         },
-        {"messages": [{"to": EMAIL_TO, **SENT_RESULT}]},
+        True,
     ),
     (
         "send_group_message",
@@ -212,7 +215,7 @@ ACTION_CASES = [
             "content": "Hi",
             **NO_CONTENT,
         },
-        {"group_id": "grp-1", **SENT_RESULT},
+        True,
     ),
     (
         "send_group_message",
@@ -226,7 +229,7 @@ ACTION_CASES = [
             **NO_CONTENT,
             "media_url": CDN_URL,
         },
-        {"group_id": "grp-1", **SENT_RESULT},
+        True,
     ),
     (
         "send_group_message",
@@ -240,24 +243,15 @@ ACTION_CASES = [
             **NO_CONTENT,
             "send_style": SendStyle.ECHO,
         },
-        {
-            "group_id": None,
-            "message_handle": None,
-            "status": "QUEUED",
-            "service": None,
-        },
+        True,
     ),
     (
         "create_group",
         {"members": [CONTACT, OTHER], "name": "Family"},
         "create_group",
         GROUP,
-        {
-            "from_number": LINE_1,
-            "numbers": [CONTACT, OTHER],
-            "group_name": "Family",
-        },
-        GROUP.to_dict(),
+        {"from_number": LINE_1, "numbers": [CONTACT, OTHER], "group_name": "Family"},
+        True,
     ),
     (
         "modify_group",
@@ -270,7 +264,7 @@ ACTION_CASES = [
             "number": EMAIL_TO,
             "from_number": None,
         },
-        MODIFIED.to_dict(),
+        True,
     ),
     (
         "modify_group",
@@ -288,7 +282,7 @@ ACTION_CASES = [
             "number": OTHER,
             "from_number": LINE_2,
         },
-        MODIFIED.to_dict(),
+        True,
     ),
     (
         "send_reaction",
@@ -301,7 +295,7 @@ ACTION_CASES = [
             "reaction": Reaction.LOVE,
             "part_index": 1,
         },
-        REACTION.to_dict(),
+        True,
     ),
     (
         "mark_read",
@@ -309,7 +303,7 @@ ACTION_CASES = [
         "mark_read",
         MARKED,
         {"number": CONTACT, "from_number": LINE_2},
-        MARKED.to_dict(),
+        True,
     ),
     (
         "send_typing_indicator",
@@ -322,7 +316,7 @@ ACTION_CASES = [
             "state": TypingState.START,
             "max_duration_ms": None,
         },
-        TYPING.to_dict(),
+        True,
     ),
     (
         "send_typing_indicator",
@@ -335,7 +329,7 @@ ACTION_CASES = [
             "state": TypingState.STOP,
             "max_duration_ms": 2500,
         },
-        TYPING.to_dict(),
+        True,
     ),
     (
         "evaluate_service",
@@ -343,7 +337,7 @@ ACTION_CASES = [
         "evaluate_service",
         EVALUATION,
         {"number": EMAIL_TO},
-        {"number": EMAIL_TO, "service": "iMessage"},
+        True,
     ),
     (
         "get_message_status",
@@ -351,7 +345,7 @@ ACTION_CASES = [
         "get_message_status",
         SENT,
         {"message_handle": HANDLE},
-        SENT.to_dict(),
+        True,
     ),
     (
         "get_message",
@@ -359,7 +353,7 @@ ACTION_CASES = [
         "get_message",
         SENT,
         {"message_id": HANDLE},
-        SENT.to_dict(),
+        True,
     ),
     (
         "list_messages",
@@ -392,13 +386,7 @@ ACTION_CASES = [
             "created_at_gte": datetime(2026, 1, 1, 10, tzinfo=UTC),
             "updated_at_lte": datetime(2026, 1, 1, 18, tzinfo=UTC),
         },
-        {
-            "messages": [PAGE.messages[0].to_dict()],
-            "has_more": True,
-            "total": 9,
-            "limit": 2,
-            "offset": 4,
-        },
+        True,
     ),
     (
         "list_messages",
@@ -406,13 +394,7 @@ ACTION_CASES = [
         "list_messages",
         MessagesPage.from_dict({"data": []}),
         {},
-        {
-            "messages": [],
-            "has_more": False,
-            "total": None,
-            "limit": None,
-            "offset": None,
-        },
+        True,
     ),
     (
         "delete_message",
@@ -420,7 +402,7 @@ ACTION_CASES = [
         "delete_message",
         None,
         {"message_handle": HANDLE},
-        None,
+        False,
     ),
     (
         "list_contacts",
@@ -440,7 +422,7 @@ ACTION_CASES = [
             "phone_number": CONTACT,
             "created_at_gte": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
         },
-        {"contacts": [CONTACT_MODEL.to_dict()]},
+        True,
     ),
     (
         "list_contacts",
@@ -448,7 +430,7 @@ ACTION_CASES = [
         "list_contacts",
         [],
         {"contact_id": "c-1"},
-        {"contacts": []},
+        True,
     ),
     (
         "get_contact",
@@ -456,7 +438,7 @@ ACTION_CASES = [
         "get_contact",
         CONTACT_MODEL,
         {"number": CONTACT},
-        CONTACT_MODEL.to_dict(),
+        True,
     ),
     (
         "create_contact",
@@ -478,7 +460,7 @@ ACTION_CASES = [
             "sendblue_number": LINE_2,
             "update_if_exists": True,
         },
-        CONTACT_MODEL.to_dict(),
+        True,
     ),
     (
         "create_contacts",
@@ -496,7 +478,7 @@ ACTION_CASES = [
                 NewContact(phone=OTHER, custom_variables={"plan": "gold"}),
             ]
         },
-        {"contacts": [CONTACT_MODEL.to_dict()]},
+        True,
     ),
     (
         "update_contact",
@@ -504,7 +486,7 @@ ACTION_CASES = [
         "update_contact",
         CONTACT_MODEL,
         {"number": CONTACT, "last_name": "Lovelace", "opt_out": True},
-        CONTACT_MODEL.to_dict(),
+        True,
     ),
     (
         "delete_contact",
@@ -512,7 +494,7 @@ ACTION_CASES = [
         "delete_contact",
         None,
         {"number": CONTACT},
-        None,
+        False,
     ),
     (
         "delete_contacts",
@@ -520,7 +502,7 @@ ACTION_CASES = [
         "delete_contacts",
         2,
         {"numbers": [CONTACT, OTHER]},
-        {"deleted": 2},
+        True,
     ),
     (
         "get_contact_sharing_state",
@@ -528,7 +510,7 @@ ACTION_CASES = [
         "get_contact_sharing_state",
         SHARING,
         {"from_number": LINE_1},
-        SHARING.to_dict(),
+        True,
     ),
     (
         "set_contact_sharing_profile",
@@ -547,7 +529,7 @@ ACTION_CASES = [
             "photo_url": CDN_URL,
             "display_name": None,
         },
-        SHARING.to_dict(),
+        True,
     ),
     (
         "upload_media",
@@ -555,7 +537,7 @@ ACTION_CASES = [
         "upload_media_object",
         HOSTED,
         {"media_url": "https://files.example.com/a.jpg?signature=1"},
-        {"media_url": CDN_URL, "media_object_id": "MO_1.jpg"},
+        True,
     ),
     (
         "request_line",
@@ -563,17 +545,17 @@ ACTION_CASES = [
         "request_line",
         LINE_REQUEST,
         {"desired_area_code": "415"},
-        LINE_REQUEST.to_dict(),
+        True,
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("action", "data", "method", "result", "kwargs", "response"),
+    ("action", "data", "method", "result", "kwargs", "responds"),
     ACTION_CASES,
     ids=[case[0] for case in ACTION_CASES],
 )
-async def test_action(
+async def test_action(  # noqa: PLR0913 - one argument per column of the cases
     hass: HomeAssistant,
     client: AsyncMock,
     action: str,
@@ -581,14 +563,17 @@ async def test_action(
     method: str,
     result: object,
     kwargs: dict[str, Any],
-    response: dict[str, Any] | None,
+    *,
+    responds: bool,
+    snapshot: SnapshotAssertion,
 ) -> None:
     """Each action calls the client with exactly its fields and returns JSON."""
     getattr(client, method).return_value = result
 
-    answer = await call(hass, action, data, return_response=response is not None)
+    answer = await call(hass, action, data, return_response=responds)
 
-    assert answer == response
+    assert answer == snapshot
+    assert (answer is not None) is responds
     assert json.loads(json.dumps(answer)) == answer
     getattr(client, method).assert_awaited_once_with(**kwargs)
     assert len(client.mock_calls) == 1
