@@ -23,6 +23,7 @@ from custom_components.sendblue.api import (
     WebhookConfiguration,
     Webhooks,
     WebhookType,
+    validation,
 )
 from custom_components.sendblue.api import client as client_module
 
@@ -917,7 +918,7 @@ async def test_upload_rejected(
     field: str,
 ) -> None:
     """Bad upload arguments and files over the limit never reach the wire."""
-    monkeypatch.setattr(client_module, "MAX_UPLOAD_BYTES", 4)
+    monkeypatch.setattr(validation, "MAX_UPLOAD_BYTES", 4)
     (tmp_path / "big.txt").write_bytes(b"12345")
     if "path" in kwargs:
         kwargs = {**kwargs, "path": tmp_path / kwargs["path"]}

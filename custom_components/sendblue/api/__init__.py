@@ -3,6 +3,7 @@
 from .client import DEFAULT_BASE_URL, VERSION, SendblueClient
 from .exceptions import (
     SendblueAuthenticationError,
+    SendblueCannotConnectError,
     SendblueConnectionError,
     SendblueError,
     SendblueInputError,
@@ -55,11 +56,14 @@ from .models import (
     parse_webhook,
 )
 from .pacing import LinePacer
+from .validation import MAX_CONTENT_LENGTH, MAX_UPLOAD_BYTES, is_address, is_e164
 
 __version__ = VERSION
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "MAX_CONTENT_LENGTH",
+    "MAX_UPLOAD_BYTES",
     "Account",
     "Contact",
     "ContactOptOut",
@@ -90,6 +94,7 @@ __all__ = [
     "ReactionResult",
     "SendStyle",
     "SendblueAuthenticationError",
+    "SendblueCannotConnectError",
     "SendblueClient",
     "SendblueConnectionError",
     "SendblueError",
@@ -110,5 +115,7 @@ __all__ = [
     "WebhookConfiguration",
     "WebhookType",
     "Webhooks",
+    "is_address",
+    "is_e164",
     "parse_webhook",
 ]

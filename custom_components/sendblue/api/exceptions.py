@@ -29,6 +29,10 @@ class SendblueConnectionError(SendblueError):
     """The request could not be sent or answered."""
 
 
+class SendblueCannotConnectError(SendblueConnectionError):
+    """No connection could be made (refused, DNS, TLS): nothing reached Sendblue."""
+
+
 class SendblueTimeoutError(SendblueConnectionError):
     """Sendblue did not answer within the request timeout."""
 
