@@ -1,5 +1,6 @@
 """Every endpoint: the request that goes out and the typed result that comes back."""
 
+import inspect
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -689,6 +690,17 @@ async def test_endpoint(  # noqa: PLR0913, PLR0917 - one argument per table colu
             assert getattr(result, name) == value, name
     else:
         assert result == expected
+
+
+def test_every_method_is_tested() -> None:
+    """Each public method of the client has a case here or a test of its own."""
+    own_tests = {"iter_message_pages", "upload_file", "stream_events", "close"}
+    methods = {
+        name
+        for name, _ in inspect.getmembers(SendblueClient, inspect.isfunction)
+        if not name.startswith("_")
+    }
+    assert methods == {case.values[0] for case in CASES} | own_tests
 
 
 async def test_changed_webhooks_fetched_when_not_echoed(

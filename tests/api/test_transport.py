@@ -567,6 +567,14 @@ async def test_local_errors_carry_no_secret(
         assert SECRET not in text
 
 
+def test_credentials_readable_but_not_shown(client: SendblueClient) -> None:
+    """The client gives its credentials back as attributes, never in its repr."""
+    assert (client.api_key_id, client.api_secret_key) == (KEY_ID, SECRET)
+    assert "base_url=" in repr(client)
+    assert KEY_ID not in repr(client)
+    assert SECRET not in repr(client)
+
+
 async def test_empty_credentials(
     sendblue: FakeSendblue, session: aiohttp.ClientSession
 ) -> None:

@@ -1,6 +1,7 @@
 """Async client for the Sendblue API (iMessage, SMS and RCS), free of Home Assistant."""
 
 from .client import DEFAULT_BASE_URL, VERSION, SendblueClient
+from .events import EventStream
 from .exceptions import (
     SendblueAuthenticationError,
     SendblueCannotConnectError,
@@ -11,14 +12,17 @@ from .exceptions import (
     SendblueNotFoundError,
     SendblueRateLimitError,
     SendblueServerError,
+    SendblueStreamNotAvailableError,
     SendblueTimeoutError,
     SendblueValidationError,
 )
 from .models import (
     Account,
+    AccountEvent,
     Contact,
     ContactOptOut,
     ContactSharingState,
+    EventType,
     Group,
     GroupModification,
     LineAssignment,
@@ -65,9 +69,12 @@ __all__ = [
     "MAX_CONTENT_LENGTH",
     "MAX_UPLOAD_BYTES",
     "Account",
+    "AccountEvent",
     "Contact",
     "ContactOptOut",
     "ContactSharingState",
+    "EventStream",
+    "EventType",
     "Group",
     "GroupModification",
     "LineAssignment",
@@ -103,6 +110,7 @@ __all__ = [
     "SendblueNotFoundError",
     "SendblueRateLimitError",
     "SendblueServerError",
+    "SendblueStreamNotAvailableError",
     "SendblueTimeoutError",
     "SendblueValidationError",
     "Service",

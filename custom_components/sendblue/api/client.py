@@ -18,6 +18,7 @@ from urllib.parse import quote
 from aiohttp import ClientSession, FormData
 
 from . import validation as check
+from .events import DEFAULT_READ_TIMEOUT, EventStream
 from .exceptions import (
     SendblueInputError,
     SendblueInvalidResponseError,
@@ -27,6 +28,7 @@ from .models import (
     Contact,
     ContactOptOut,
     ContactSharingState,
+    EventType,
     Group,
     GroupModification,
     LineProvisionPreview,
@@ -815,6 +817,46 @@ class SendblueClient:
         """Return a line request by id."""
         path = _path("/accounts/lines/line-request/{request_id}", request_id=request_id)
         return await self._call(LineRequest.from_dict, "GET", path)
+
+    # -- live events ----------------------------------------------------------
+
+    def stream_events(
+        self,
+        *,
+        types: Sequence[EventType | str] | None = None,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        last_event_id: str | None = None,
+    ) -> EventStream:
+        """Return the account's live event stream, to open with ``async with``.
+
+        Args:
+            types: Event types to receive; None for all.
+            read_timeout: Seconds without an event or heartbeat after which
+                iterating raises SendblueTimeoutError (Sendblue beats every 15 s).
+            last_event_id: Sent as Last-Event-ID, for a server that resumes.
+
+        Returns:
+            The stream; iterate it for AccountEvent. It ends when Sendblue closes
+            it (it rotates at least every 15 minutes); reconnect then.
+
+        """
+        if read_timeout <= 0:
+            msg = "read_timeout must be more than 0 seconds"
+            raise SendblueInputError(msg, field="read_timeout")
+        wanted = (
+            None
+            if types is None
+            else ",".join(
+                check.choice(kind, EventType, "types")
+                for kind in check.non_empty(types, "types")
+            )
+        )
+        return EventStream(
+            self._transport,
+            params={"types": wanted},
+            read_timeout=read_timeout,
+            last_event_id=last_event_id,
+        )
 
     # -- lifecycle ------------------------------------------------------------
 

@@ -45,6 +45,10 @@ class SendblueNotFoundError(SendblueError):
     """The requested object does not exist (404)."""
 
 
+class SendblueStreamNotAvailableError(SendblueNotFoundError):
+    """The account or API host has no live event stream (404 or 405)."""
+
+
 class SendblueRateLimitError(SendblueError):
     """Sendblue asked us to slow down (429)."""
 

@@ -8,7 +8,7 @@ nothing Sendblue adds or changes makes parsing fail. to_dict gives plain JSON ty
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType, NoneType
@@ -160,6 +160,24 @@ class WebhookType(_WireEnum):
     CALL_COMPLETED = "call_completed"
 
 
+class EventType(_WireEnum):
+    """Types of the live event stream."""
+
+    MESSAGE_RECEIVED = "message.received"
+    MESSAGE_CREATED = "message.created"
+    MESSAGE_UPDATED = "message.updated"
+    TYPING_CHANGED = "typing.changed"
+    LINE_ASSIGNED = "line.assigned"
+    LINE_UNASSIGNED = "line.unassigned"
+    LINE_STATUS_CHANGED = "line.status.changed"
+    LINE_BLOCKED = "line.blocked"
+    CONTACT_CREATED = "contact.created"
+    VERIFICATION_APPROVED = "verification.approved"
+    VERIFICATION_EXPIRED = "verification.expired"
+    VERIFICATION_CANCELED = "verification.canceled"
+    UNKNOWN = "unknown"
+
+
 # ---------------------------------------------------------------------------
 # Tolerant readers of one wire value. Those of optional fields return None for a
 # missing or unusable value; those of fields that always have one return its empty
@@ -186,6 +204,11 @@ def _identifier(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return _text(value)
+
+
+def _identifier_or_empty(value: object) -> str:
+    """Read an identifier that is always there."""
+    return _identifier(value) or ""
 
 
 def _integer(value: object) -> int | None:
@@ -324,6 +347,7 @@ _WIRE_ENUMS: tuple[type[_WireEnum], ...] = (
     LineStatus,
     LineAssignment,
     LineUsageState,
+    EventType,
 )
 # How a field of each type reads its wire value (mashumaro calls these; a field
 # can name its own with field_options(deserialize=...)).
@@ -849,11 +873,9 @@ _GLOBAL_SECRET_KEYS = ("globalSecret", "global_secret")
 
 
 def _webhooks_by_type(
-    value: object,
-) -> dict[str, tuple[WebhookConfiguration, ...]] | None:
+    value: Mapping[str, Any],
+) -> dict[str, tuple[WebhookConfiguration, ...]]:
     """Read `{"receive": [url or object, ...], ...}`, dropping hooks without a URL."""
-    if not isinstance(value, Mapping):
-        return None
     by_type: dict[str, tuple[WebhookConfiguration, ...]] = {}
     for key, entries in value.items():
         if key in _GLOBAL_SECRET_KEYS or not isinstance(entries, list):
@@ -963,3 +985,100 @@ class LineRequest(_Model):
             dict(inner) if isinstance(inner, Mapping) and inner else d
         )
 
+
+# ---------------------------------------------------------------------------
+# Live events
+
+_MESSAGE_EVENTS = frozenset(
+    {EventType.MESSAGE_RECEIVED, EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED}
+)
+_MESSAGE_ID_KEYS = ("message_id", "messageId", "id", "message_handle", "messageHandle")
+_LINE_KEYS = ("sendblue_number", "sendblueNumber", "line", "number", "phone_number")
+_LINE_STATUS_KEYS = ("status", "line_status", "new_status")
+
+
+def _first(data: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """Return the first non-empty text under one of keys."""
+    return next((found for key in keys if (found := _identifier(data.get(key)))), None)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AccountEvent(_Model):
+    """One event of the live stream; data is Sendblue's minimal, free-form object.
+
+    Unknown types come as UNKNOWN with their wire name in type_name. Consumers
+    deduplicate by id: a reconnect can deliver an event again.
+    """
+
+    id: str = field(metadata=field_options(deserialize=_identifier_or_empty))
+    type: EventType = EventType.UNKNOWN
+    type_name: str = ""
+    occurred_at: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None
+
+    @classmethod
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Keep the wire name of the type."""
+        d = super().__pre_deserialize__(d)
+        return {**d, "type_name": _string(d.get("type")) or ""}
+
+    @property
+    def message(self) -> Message | None:
+        """Return the message the event carries, if data holds one (not only ids).
+
+        That is data with a message_handle and a status or a content.
+        """
+        data = self.data
+        if _text(data.get("status")) is None and _string(data.get("content")) is None:
+            return None
+        message = Message.from_dict(data)
+        return message if message.message_handle else None
+
+    @property
+    def message_id(self) -> str | None:
+        """Return the id to fetch a message event's message with get_message.
+
+        From data's message_id, id or message_handle; None for other events.
+        """
+        if self.type not in _MESSAGE_EVENTS:
+            return None
+        return _first(self.data, _MESSAGE_ID_KEYS)
+
+    @property
+    def typing_indicator(self) -> TypingIndicator | None:
+        """Return the typing indicator of a typing.changed event.
+
+        None unless data says is_typing; its timestamp falls back to occurred_at.
+        """
+        if self.type is not EventType.TYPING_CHANGED or not any(
+            isinstance(self.data.get(key), bool) for key in ("is_typing", "isTyping")
+        ):
+            return None
+        indicator = TypingIndicator.from_dict(self.data)
+        if indicator.timestamp is None:
+            return replace(indicator, timestamp=self.occurred_at)
+        return indicator
+
+    @property
+    def line_state(self) -> LineState | None:
+        """Return the line and its new status of a line.status.changed event.
+
+        The line comes from data's sendblue_number (or line, number, phone_number),
+        the status from status (or line_status, new_status); status_changed_at
+        falls back to occurred_at. None if data names no line.
+        """
+        if self.type is not EventType.LINE_STATUS_CHANGED:
+            return None
+        if (line := _first(self.data, _LINE_KEYS)) is None:
+            return None
+        state = LineState.from_dict(
+            {
+                **self.data,
+                "sendblue_number": line,
+                "status": _first(self.data, _LINE_STATUS_KEYS),
+            }
+        )
+        if state.status_changed_at is None:
+            return replace(state, status_changed_at=self.occurred_at)
+        return state

@@ -33,7 +33,14 @@ from json import loads
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from aiohttp import ClientConnectorError, ClientError, ClientSession, FormData
+from aiohttp import (
+    ClientConnectorError,
+    ClientError,
+    ClientResponse,
+    ClientSession,
+    ClientTimeout,
+    FormData,
+)
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -66,6 +73,9 @@ _ERROR_CLASSES: dict[int, type[SendblueError]] = {
     HTTPStatus.UNPROCESSABLE_ENTITY: SendblueValidationError,
 }
 _CODE_LIKE = re.compile(r"[\w.:-]+")
+# A stream lives for many minutes: only our own timeouts apply to it, not the
+# session's overall one (aiohttp's default cuts any response after 5 minutes).
+_NO_SESSION_TIMEOUT = ClientTimeout(total=None)
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -266,6 +276,37 @@ class Transport:
                 "Retrying %s %s in %.2f s (retry %d)", method, path, delay, attempt
             )
             await self.sleep(delay)
+
+    async def open_stream(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> ClientResponse:
+        """Open a long-lived GET once (no retries) and return its answer, unread.
+
+        The caller checks the status and releases the response.
+        """
+        seconds = self.request_timeout
+        with self.mapped_errors(seconds):
+            async with asyncio.timeout(seconds):
+                return await self._own_session().get(
+                    self.url(path, params),
+                    headers={**self.headers("text/event-stream"), **(headers or {})},
+                    timeout=_NO_SESSION_TIMEOUT,
+                )
+
+    async def read_error(self, response: ClientResponse) -> SendblueError:
+        """Read an error answer of a stream and build its exception."""
+        seconds = self.request_timeout
+        try:
+            with self.mapped_errors(seconds):
+                async with asyncio.timeout(seconds):
+                    raw = await response.read()
+        finally:
+            response.release()
+        return self.error(response.status, raw, _retry_after(response.headers))
 
     @contextmanager
     def mapped_errors(self, seconds: float) -> Iterator[None]:
