@@ -19,10 +19,12 @@ from .inprocess import (
     run_setup_time,
 )
 from .machine import Machine
+from .parse import measure as measure_parse
+from .parse import render as render_parse
 from .report import Results, render
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-BENCHMARKS = ("ingest", "fanout", "rest", "memory")
+BENCHMARKS = ("ingest", "fanout", "rest", "memory", "parse")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,7 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if "memory" in args.only:
         results.memory = _timed(results, "memory", lambda: asyncio.run(run_memory()))
-    report = render(results)
+    parse = ""
+    if "parse" in args.only:
+        parse = "\n" + render_parse(_timed(results, "parse", measure_parse))
+    report = render(results) + parse
     sys.stdout.write(report)
     if not args.no_write:
         RESULTS.write_text(report, encoding="utf-8")

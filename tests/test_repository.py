@@ -84,8 +84,9 @@ def test_manifest_contents() -> None:
         "conversation",
         "media_source",
     ]
-    # Our client rides on Home Assistant's own aiohttp: nothing to install.
-    assert manifest["requirements"] == []
+    # Our client rides on Home Assistant's own aiohttp and mashumaro (both
+    # installed with Home Assistant): nothing to download.
+    assert manifest["requirements"] == ["mashumaro>=3.17"]
 
 
 def test_hacs_json() -> None:
@@ -170,8 +171,8 @@ def test_manifest_covers_component_imports() -> None:
 
 
 def test_client_library_is_free_of_home_assistant() -> None:
-    """api/ imports only the standard library, aiohttp and its own packages."""
-    allowed_third_party = {"aiohttp", "multidict", "yarl"}
+    """api/ imports only the standard library, aiohttp, mashumaro and its own."""
+    allowed_third_party = {"aiohttp", "mashumaro", "multidict", "yarl"}
     for path in (INTEGRATION / "api").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -23,9 +23,17 @@ FIXTURES = {
 }
 
 
+HOLD = "hold"  # in a stream: send nothing more until teardown
+DROP = "drop"  # in a stream: close the connection without ending the answer
+
+
 @dataclass
 class Reply:
-    """One programmed answer: JSON body, raw text, a hang or a dropped connection."""
+    """One programmed answer: JSON body, raw text, a hang or a dropped connection.
+
+    stream answers text/event-stream, played step by step: bytes are sent, a float
+    is a pause in seconds, HOLD and DROP are as above; the end ends the answer.
+    """
 
     status: int = 200
     body: Any = None
@@ -33,6 +41,7 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     hang: bool = False  # answer only at teardown
     drop: bool = False  # close the connection instead of answering
+    stream: list[bytes | float | str] | None = None
 
 
 @dataclass
@@ -126,6 +135,8 @@ class FakeSendblue:
             await self.release.wait()
         if reply.drop and request.transport is not None:
             request.transport.close()
+        if reply.stream is not None:
+            return await self._stream(request, reply.stream)
         if reply.text is not None:
             return web.Response(
                 status=reply.status, text=reply.text, headers=reply.headers
@@ -133,6 +144,25 @@ class FakeSendblue:
         if reply.body is None:
             return web.Response(status=reply.status, headers=reply.headers)
         return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+
+    async def _stream(
+        self, request: web.BaseRequest, steps: list[bytes | float | str]
+    ) -> web.StreamResponse:
+        """Answer with an event stream played step by step."""
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for step in steps:
+            if isinstance(step, bytes):
+                await response.write(step)
+            elif isinstance(step, float):
+                await asyncio.sleep(step)
+            elif step == HOLD:
+                await self.release.wait()
+            elif step == DROP and request.transport is not None:
+                request.transport.close()
+                return response
+        await response.write_eof()
+        return response
 
 
 @pytest.fixture(autouse=True)

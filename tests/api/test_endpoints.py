@@ -1,5 +1,6 @@
 """Every endpoint: the request that goes out and the typed result that comes back."""
 
+import inspect
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from custom_components.sendblue.api import (
     WebhookConfiguration,
     Webhooks,
     WebhookType,
+    validation,
 )
 from custom_components.sendblue.api import client as client_module
 
@@ -690,6 +692,17 @@ async def test_endpoint(  # noqa: PLR0913, PLR0917 - one argument per table colu
         assert result == expected
 
 
+def test_every_method_is_tested() -> None:
+    """Each public method of the client has a case here or a test of its own."""
+    own_tests = {"iter_message_pages", "upload_file", "stream_events", "close"}
+    methods = {
+        name
+        for name, _ in inspect.getmembers(SendblueClient, inspect.isfunction)
+        if not name.startswith("_")
+    }
+    assert methods == {case.values[0] for case in CASES} | own_tests
+
+
 async def test_changed_webhooks_fetched_when_not_echoed(
     client: SendblueClient, sendblue: FakeSendblue
 ) -> None:
@@ -917,7 +930,7 @@ async def test_upload_rejected(
     field: str,
 ) -> None:
     """Bad upload arguments and files over the limit never reach the wire."""
-    monkeypatch.setattr(client_module, "MAX_UPLOAD_BYTES", 4)
+    monkeypatch.setattr(validation, "MAX_UPLOAD_BYTES", 4)
     (tmp_path / "big.txt").write_bytes(b"12345")
     if "path" in kwargs:
         kwargs = {**kwargs, "path": tmp_path / kwargs["path"]}

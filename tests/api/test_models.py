@@ -132,10 +132,18 @@ def test_group_send_arrays() -> None:
         ({"error_code": 4000.5}, "error_code", None),
         ({"error_code": "abc"}, "error_code", None),
         ({"error_code": True}, "error_code", None),
+        ({"error_code": [22]}, "error_code", None),
         ({"is_outbound": "true"}, "is_outbound", True),
         ({"is_outbound": "maybe"}, "is_outbound", None),
         ({"date_sent": "yesterday"}, "date_sent", None),
         ({"date_sent": 1700000000}, "date_sent", None),
+        ({"date_sent": "0001-01-01T00:30:00+01:00"}, "date_sent", None),
+        ({"date_sent": "9999-12-31T23:00:00-02:00"}, "date_sent", None),
+        (
+            {"date_sent": "9999-12-31T20:00:00-02:00"},
+            "date_sent",
+            datetime(9999, 12, 31, 22, tzinfo=UTC),
+        ),
         (
             {"date_sent": "2025-12-12T15:41:20"},
             "date_sent",
@@ -219,6 +227,9 @@ def test_contacts() -> None:
     assert Contact.from_dict(
         {"contact_id": 7, "custom_variables": {"x": [1]}}
     ) == Contact(contact_id="7")
+    assert Contact.from_dict({"custom_variables": "plan=gold", "tags": "vip"}) == (
+        Contact()
+    )
 
 
 def test_webhooks() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from custom_components.sendblue.api import (
     SendblueAuthenticationError,
+    SendblueCannotConnectError,
     SendblueClient,
     SendblueConnectionError,
     SendblueError,
@@ -22,8 +23,8 @@ from custom_components.sendblue.api import (
     SendblueServerError,
     SendblueTimeoutError,
     SendblueValidationError,
+    transport,
 )
-from custom_components.sendblue.api import client as client_module
 
 from .conftest import FIXTURES, KEY_ID, SECRET, FakeSendblue, Reply
 
@@ -49,10 +50,7 @@ async def test_headers_and_get_without_body(
     assert request.headers["sb-api-key-id"] == KEY_ID
     assert request.headers["sb-api-secret-key"] == SECRET
     assert request.headers["Accept"] == "application/json"
-    assert (
-        request.headers["User-Agent"]
-        == f"SendblueHomeAssistant/{client_module.VERSION}"
-    )
+    assert request.headers["User-Agent"] == f"SendblueHomeAssistant/{transport.VERSION}"
     assert "Content-Type" not in request.headers
     assert request.body == b""
 
@@ -363,6 +361,7 @@ async def test_refused_connection_retried(method: str, kwargs: dict[str, Any]) -
         with pytest.raises(SendblueConnectionError) as exc_info:
             await getattr(client, method)(**kwargs)
     assert len(starts) == 3
+    assert isinstance(exc_info.value, SendblueCannotConnectError)
     assert isinstance(exc_info.value.__cause__, aiohttp.ClientConnectorError)
     assert not isinstance(exc_info.value, SendblueTimeoutError)
 
@@ -394,6 +393,8 @@ async def test_dropped_connection(
         with pytest.raises(SendblueConnectionError) as exc_info:
             await getattr(client, method)(**kwargs)
     assert isinstance(exc_info.value.__cause__, aiohttp.ServerDisconnectedError)
+    # It may have reached Sendblue: not the error that proves nothing was sent.
+    assert not isinstance(exc_info.value, SendblueCannotConnectError)
     assert len(sendblue.calls(http, path)) == attempts
 
 
@@ -468,9 +469,7 @@ async def test_retry_waits(
 def test_retry_after_http_date_in_the_future() -> None:
     """An HTTP-date Retry-After becomes the seconds until then."""
     when = datetime.now(UTC) + timedelta(seconds=20)
-    wait = client_module._retry_after(
-        {"Retry-After": format_datetime(when, usegmt=True)}
-    )
+    wait = transport._retry_after({"Retry-After": format_datetime(when, usegmt=True)})
     assert wait is not None
     assert 18 < wait <= 20
 
@@ -480,7 +479,7 @@ async def test_idempotent_post_retried(
 ) -> None:
     """A POST marked idempotent is retried like a GET."""
     sendblue.add("POST", "/api/thing", Reply(500), {"status": "OK"})
-    assert await client._request("POST", "/api/thing", idempotent=True) == {
+    assert await client._transport.request("POST", "/api/thing", idempotent=True) == {
         "status": "OK"
     }
     assert len(sendblue.calls("POST", "/api/thing")) == 2
@@ -566,6 +565,14 @@ async def test_local_errors_carry_no_secret(
     for text in (str(exc_info.value), repr(exc_info.value), repr(client), str(client)):
         assert KEY_ID not in text
         assert SECRET not in text
+
+
+def test_credentials_readable_but_not_shown(client: SendblueClient) -> None:
+    """The client gives its credentials back as attributes, never in its repr."""
+    assert (client.api_key_id, client.api_secret_key) == (KEY_ID, SECRET)
+    assert "base_url=" in repr(client)
+    assert KEY_ID not in repr(client)
+    assert SECRET not in repr(client)
 
 
 async def test_empty_credentials(

@@ -4,14 +4,20 @@ from typing import Any
 
 import pytest
 
+from custom_components.sendblue import api
 from custom_components.sendblue.api import (
     NewContact,
     SendblueClient,
     SendblueInputError,
     WebhookConfiguration,
     Webhooks,
+    is_address,
+    is_e164,
 )
-from custom_components.sendblue.api.validation import MAX_CONTENT_LENGTH
+from custom_components.sendblue.api.validation import (
+    MAX_CONTENT_LENGTH,
+    MAX_UPLOAD_BYTES,
+)
 
 from .conftest import FakeSendblue
 
@@ -265,3 +271,32 @@ async def test_page_size_checked(
         await anext(client.iter_message_pages(page_size=101))
     assert exc_info.value.field == "page_size"
     assert not sendblue.requests
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+15551234567", (True, True)),
+        ("+123456789012345", (True, True)),
+        ("+1234567890123456", (False, False)),
+        ("+0123456789", (False, False)),
+        ("5551234567", (False, False)),
+        ("+1 555 123 4567", (False, False)),
+        ("friend@icloud.com", (False, True)),
+        ("not-an-email@", (False, False)),
+        ("", (False, False)),
+        (None, (False, False)),
+        (15551234567, (False, False)),
+    ],
+)
+def test_address_predicates(value: object, expected: tuple[bool, bool]) -> None:
+    """is_e164 and is_address say what the client would accept, without raising."""
+    assert (is_e164(value), is_address(value)) == expected
+
+
+def test_limits_exported() -> None:
+    """The integration imports the limits instead of keeping copies."""
+    assert MAX_UPLOAD_BYTES == 100 * 1024 * 1024
+    assert api.MAX_UPLOAD_BYTES == MAX_UPLOAD_BYTES
+    assert api.MAX_CONTENT_LENGTH == MAX_CONTENT_LENGTH == 18_995
+    assert api.DEFAULT_BASE_URL == "https://api.sendblue.co"

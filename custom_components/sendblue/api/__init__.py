@@ -1,8 +1,10 @@
 """Async client for the Sendblue API (iMessage, SMS and RCS), free of Home Assistant."""
 
 from .client import DEFAULT_BASE_URL, VERSION, SendblueClient
+from .events import EventStream
 from .exceptions import (
     SendblueAuthenticationError,
+    SendblueCannotConnectError,
     SendblueConnectionError,
     SendblueError,
     SendblueInputError,
@@ -10,14 +12,17 @@ from .exceptions import (
     SendblueNotFoundError,
     SendblueRateLimitError,
     SendblueServerError,
+    SendblueStreamNotAvailableError,
     SendblueTimeoutError,
     SendblueValidationError,
 )
 from .models import (
     Account,
+    AccountEvent,
     Contact,
     ContactOptOut,
     ContactSharingState,
+    EventType,
     Group,
     GroupModification,
     LineAssignment,
@@ -55,15 +60,21 @@ from .models import (
     parse_webhook,
 )
 from .pacing import LinePacer
+from .validation import MAX_CONTENT_LENGTH, MAX_UPLOAD_BYTES, is_address, is_e164
 
 __version__ = VERSION
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "MAX_CONTENT_LENGTH",
+    "MAX_UPLOAD_BYTES",
     "Account",
+    "AccountEvent",
     "Contact",
     "ContactOptOut",
     "ContactSharingState",
+    "EventStream",
+    "EventType",
     "Group",
     "GroupModification",
     "LineAssignment",
@@ -90,6 +101,7 @@ __all__ = [
     "ReactionResult",
     "SendStyle",
     "SendblueAuthenticationError",
+    "SendblueCannotConnectError",
     "SendblueClient",
     "SendblueConnectionError",
     "SendblueError",
@@ -98,6 +110,7 @@ __all__ = [
     "SendblueNotFoundError",
     "SendblueRateLimitError",
     "SendblueServerError",
+    "SendblueStreamNotAvailableError",
     "SendblueTimeoutError",
     "SendblueValidationError",
     "Service",
@@ -110,5 +123,7 @@ __all__ = [
     "WebhookConfiguration",
     "WebhookType",
     "Webhooks",
+    "is_address",
+    "is_e164",
     "parse_webhook",
 ]

@@ -1,55 +1,34 @@
-"""Async client for the Sendblue API.
+"""Async client for the Sendblue API: one keyword-only method per endpoint.
 
-Retry rule. GET, PUT and DELETE are retried up to ``max_retries`` times on connection
-errors, timeouts, 429 and 5xx, waiting ``retry_backoff`` (0.5 s) doubling up to 8 s, or
-what Sendblue asks for in ``retry-after-ms`` / ``Retry-After``. POST (sends and other
-writes) is retried only when the request provably never left
-(``aiohttp.ClientConnectorError``: refused, DNS or TLS before sending) or on 429
-(Sendblue refused it); never after a timeout, a reset after sending or a 5xx, so a
-message is never sent twice. A wait longer than 30 s is never taken: the
-``SendblueRateLimitError`` goes to the caller with ``retry_after``.
+Transport (auth, errors, retries, pacing) lives in transport.py, whose docstring states
+the retry rule and what a failed send means for sending it again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import mimetypes
 import os
-import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from enum import Enum
-from http import HTTPStatus
-from json import loads
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Self, Unpack
-from urllib.parse import quote, urlencode
+from typing import Any, Self, Unpack, overload
+from urllib.parse import quote
 
-from aiohttp import ClientConnectorError, ClientError, ClientSession, FormData
-from multidict import CIMultiDictProxy
-from yarl import URL
+from aiohttp import ClientSession, FormData
 
 from . import validation as check
+from .events import DEFAULT_READ_TIMEOUT, EventStream
 from .exceptions import (
-    SendblueAuthenticationError,
-    SendblueConnectionError,
-    SendblueError,
     SendblueInputError,
     SendblueInvalidResponseError,
-    SendblueNotFoundError,
-    SendblueRateLimitError,
-    SendblueServerError,
-    SendblueTimeoutError,
-    SendblueValidationError,
 )
 from .models import (
     Account,
     Contact,
     ContactOptOut,
     ContactSharingState,
+    EventType,
     Group,
     GroupModification,
     LineProvisionPreview,
@@ -79,28 +58,13 @@ from .models import (
     WebhookType,
 )
 from .pacing import LinePacer
+from .transport import DEFAULT_BASE_URL, VERSION, Transport, require_object
 
-VERSION = "0.1.0"
-DEFAULT_BASE_URL = "https://api.sendblue.co"
-USER_AGENT = f"SendblueHomeAssistant/{VERSION}"
-MAX_BACKOFF = 8.0
-MAX_RETRY_AFTER = 30.0
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-MAX_ERROR_TEXT = 300  # keep an HTML error page from flooding a log line
-_ERROR_CLASSES: dict[int, type[SendblueError]] = {
-    HTTPStatus.BAD_REQUEST: SendblueValidationError,
-    HTTPStatus.UNAUTHORIZED: SendblueAuthenticationError,
-    HTTPStatus.FORBIDDEN: SendblueAuthenticationError,
-    HTTPStatus.NOT_FOUND: SendblueNotFoundError,
-    HTTPStatus.CONFLICT: SendblueValidationError,
-    HTTPStatus.UNPROCESSABLE_ENTITY: SendblueValidationError,
-}
-_CODE_LIKE = re.compile(r"[\w.:-]+")
-_LOGGER = logging.getLogger(__name__)
+__all__ = ["DEFAULT_BASE_URL", "VERSION", "SendblueClient"]
 
 
 def _fields(**values: object) -> dict[str, Any]:
-    """Build a JSON body or query from the arguments that were given."""
+    """Build a JSON body from the arguments that were given."""
     return {key: value for key, value in values.items() if value is not None}
 
 
@@ -114,117 +78,16 @@ def _path(template: str, **parts: str) -> str:
     )
 
 
-def _query_value(value: object) -> str:
-    """Render one query value the way Sendblue reads it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    if isinstance(value, Enum):
-        return str(value.value)
-    return str(value)
-
-
-def _mapping(body: object) -> Mapping[str, Any]:
-    """Require a JSON object."""
-    if not isinstance(body, Mapping):
-        msg = "Sendblue sent a response that is not a JSON object"
-        raise SendblueInvalidResponseError(msg)
-    return body
-
-
 def _inner(body: object, key: str) -> Mapping[str, Any]:
     """Return the object under key of an envelope, or the object itself."""
-    mapping = _mapping(body)
+    mapping = require_object(body)
     inner = mapping.get(key)
     return inner if isinstance(inner, Mapping) else mapping
 
 
-def _decode(raw: bytes) -> object:
-    """Decode a success body; an empty body is None."""
-    if not raw.strip():
-        return None
-    try:
-        return loads(raw)
-    except ValueError as err:
-        msg = "Sendblue sent a response that is not JSON"
-        raise SendblueInvalidResponseError(msg) from err
-
-
-def _envelope(body: Mapping[str, Any]) -> tuple[str | None, str | int | None]:
-    """Read message and error code from any of Sendblue's error envelopes."""
-    error = body.get("error")
-    # v3 nests them: {"error": {"code", "message", "details"}}.
-    nested = error if isinstance(error, Mapping) else {}
-    candidates = (
-        nested.get("message"),
-        body.get("error_message"),
-        body.get("message"),
-        body.get("errorMessage"),
-        error,
-    )
-    message = next(
-        (item for item in candidates if isinstance(item, str) and item), None
-    )
-    code = next(
-        (
-            item
-            for item in (body.get("error_code"), nested.get("code"))
-            if isinstance(item, str | int) and not isinstance(item, bool)
-        ),
-        None,
-    )
-    # Some answers put a machine code in "error" next to a readable message.
-    if (
-        code is None
-        and isinstance(error, str)
-        and error != message
-        and _CODE_LIKE.fullmatch(error)
-    ):
-        code = error
-    return message, code
-
-
-def _error_text(raw: bytes) -> tuple[str | None, str | int | None]:
-    """Read message and error code from an error body, JSON or not."""
-    text = raw.decode("utf-8", "replace").strip()
-    try:
-        body = loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, Mapping):
-        return _envelope(body)
-    if isinstance(body, str):
-        return body or None, None
-    return text[:MAX_ERROR_TEXT] or None, None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds Sendblue asks us to wait, from retry-after-ms or Retry-After."""
-    if (millis := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    if (value := headers.get("Retry-After")) is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except TypeError, ValueError:
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _read_upload(path: Path) -> bytes:
     """Read a file to upload (runs in a worker thread)."""
-    if path.stat().st_size > MAX_UPLOAD_BYTES:
-        msg = "path is larger than Sendblue's 100 MB upload limit"
-        raise SendblueInputError(msg, field="path")
+    check.upload_size(path.stat().st_size, "path")
     return path.read_bytes()
 
 
@@ -280,172 +143,81 @@ def _contact_fields(
     )
 
 
-@dataclass(eq=False)
+class _OnTransport[T]:
+    """A client attribute kept on its transport, so that changing it takes effect."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        """Read and write the transport attribute of the same name."""
+        self._name = name.removeprefix("_")
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: SendblueClient, owner: type) -> T: ...
+
+    def __get__(self, instance: SendblueClient | None, owner: type) -> Self | T:
+        """Return the transport's value."""
+        if instance is None:
+            return self
+        value: T = getattr(instance._transport, self._name)  # noqa: SLF001
+        return value
+
+    def __set__(self, instance: SendblueClient, value: T) -> None:
+        """Set the transport's value."""
+        setattr(instance._transport, self._name, value)  # noqa: SLF001
+
+
 class SendblueClient:
     """Client for the Sendblue API; pass in an aiohttp session or let it make one."""
 
-    api_key_id: str = field(repr=False)
-    api_secret_key: str = field(repr=False)
-    _: KW_ONLY
-    session: ClientSession | None = None
-    base_url: str = DEFAULT_BASE_URL
-    request_timeout: float = 10.0
-    max_retries: int = 2
-    pace_sends: bool = True
-    retry_backoff: float = 0.5
-    _close_session: bool = field(default=False, init=False, repr=False)
-    _pacer: LinePacer = field(default_factory=LinePacer, init=False, repr=False)
+    session = _OnTransport[ClientSession | None]()
+    base_url = _OnTransport[str]()
+    request_timeout = _OnTransport[float]()
+    max_retries = _OnTransport[int]()
+    retry_backoff = _OnTransport[float]()
+    pace_sends = _OnTransport[bool]()
+    _pacer = _OnTransport[LinePacer]()
     # The wait between retries; tests swap it for one that does not wait.
-    _sleep: Callable[[float], Awaitable[None]] = field(
-        default_factory=lambda: asyncio.sleep, init=False, repr=False
-    )
+    _sleep = _OnTransport[Callable[[float], Awaitable[None]]]()
 
-    # -- transport -----------------------------------------------------------
-
-    async def _request(
+    def __init__(
         self,
-        method: str,
-        path: str,
+        api_key_id: str,
+        api_secret_key: str,
         *,
-        params: Mapping[str, Any] | None = None,
-        json: object = None,
-        data: Callable[[], FormData] | None = None,
-        idempotent: bool | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109 - a per-call request_timeout
-    ) -> object:
-        """Send a request with auth, retries and error mapping; return decoded JSON.
-
-        data is a factory of the multipart body, so a retry can build it afresh.
-        """
-        url = URL(self.base_url.rstrip("/") + path, encoded=True)
-        if query := _fields(**(params or {})):
-            # quote (not quote_plus) so that "+" goes out as %2B and space as %20.
-            encoded = {key: _query_value(value) for key, value in query.items()}
-            url = URL(f"{url}?{urlencode(encoded, quote_via=quote)}", encoded=True)
-        if json is None and data is None and method in {"POST", "PUT"}:
-            json = {}  # Sendblue expects a JSON body on every write
-        if idempotent is None:
-            idempotent = method != "POST"
-        # The credentials go into this request and nowhere else (never a log line).
-        headers = {
-            "sb-api-key-id": self.api_key_id,
-            "sb-api-secret-key": self.api_secret_key,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        attempt = 0
-        while True:
-            try:
-                status, answer_headers, raw = await self._send(
-                    method,
-                    url,
-                    headers=headers,
-                    json=json,
-                    data=data,
-                    seconds=timeout or self.request_timeout,
-                )
-            except SendblueConnectionError as err:
-                # Only a failed connect proves that a POST never reached Sendblue.
-                never_sent = isinstance(err.__cause__, ClientConnectorError)
-                if attempt >= self.max_retries or not (idempotent or never_sent):
-                    raise
-                delay = self._backoff(attempt)
-            else:
-                if status < HTTPStatus.BAD_REQUEST:
-                    return _decode(raw)
-                wait = _retry_after(answer_headers)
-                retryable = status == HTTPStatus.TOO_MANY_REQUESTS or (
-                    idempotent and status >= HTTPStatus.INTERNAL_SERVER_ERROR
-                )
-                if (
-                    not retryable
-                    or attempt >= self.max_retries
-                    or (wait is not None and wait > MAX_RETRY_AFTER)
-                ):
-                    raise self._error(status, raw, wait)
-                delay = self._backoff(attempt) if wait is None else wait
-            attempt += 1
-            _LOGGER.debug(
-                "Retrying %s %s in %.2f s (retry %d)", method, path, delay, attempt
-            )
-            await self._sleep(delay)
-
-    async def _send(
-        self,
-        method: str,
-        url: URL,
-        *,
-        headers: Mapping[str, str],
-        json: object,
-        data: Callable[[], FormData] | None,
-        seconds: float,
-    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
-        """Make one attempt and return status, headers and body."""
-        if self.session is None:
-            self.session = ClientSession()
-            self._close_session = True
-        try:
-            async with (
-                asyncio.timeout(seconds),
-                self.session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    json=json,
-                    data=data() if data else None,
-                ) as response,
-            ):
-                return response.status, response.headers, await response.read()
-        except TimeoutError as err:
-            msg = f"Timeout after {seconds:g} s waiting for Sendblue"
-            raise SendblueTimeoutError(msg) from err
-        except (ClientError, OSError) as err:
-            msg = self._redact(f"Error communicating with Sendblue: {err}")
-            raise SendblueConnectionError(msg) from err
-
-    def _error(
-        self, status: int, raw: bytes, retry_after: float | None
-    ) -> SendblueError:
-        """Build the exception for an error answer."""
-        message, code = _error_text(raw)
-        message = self._redact(message or f"Sendblue answered HTTP {status}")
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
-            return SendblueRateLimitError(
-                message, status=status, error_code=code, retry_after=retry_after
-            )
-        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            return SendblueServerError(message, status=status, error_code=code)
-        return _ERROR_CLASSES.get(status, SendblueError)(
-            message, status=status, error_code=code
+        session: ClientSession | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = 10.0,
+        max_retries: int = 2,
+        pace_sends: bool = True,
+        retry_backoff: float = 0.5,
+    ) -> None:
+        """Keep the credentials and settings on the transport the client owns."""
+        self._transport = Transport(
+            api_key_id,
+            api_secret_key,
+            session=session,
+            base_url=base_url,
+            request_timeout=request_timeout,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
+            pace_sends=pace_sends,
         )
 
-    def _redact(self, text: str) -> str:
-        """Blank out the credentials should any text echo them."""
-        for secret in (self.api_key_id, self.api_secret_key):
-            if secret:
-                text = text.replace(secret, "**REDACTED**")
-        return text
+    def __repr__(self) -> str:
+        """Show the settings, never the credentials."""
+        return f"SendblueClient({self._transport!r})"
 
-    def _ok(self, body: object) -> Mapping[str, Any]:
-        """Require an object whose status is not ERROR (some errors come as 200)."""
-        mapping = _mapping(body)
-        if str(mapping.get("status", "")).upper() == "ERROR":
-            message, code = _envelope(mapping)
-            raise SendblueValidationError(
-                self._redact(message or "Sendblue rejected the request"),
-                status=int(HTTPStatus.OK),
-                error_code=code,
-            )
-        return mapping
+    @property
+    def api_key_id(self) -> str:
+        """Return the API key id."""
+        return self._transport.api_key_id
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff for the given retry."""
-        return float(min(self.retry_backoff * 2**attempt, MAX_BACKOFF))
-
-    async def _pace(self, from_number: str | None) -> None:
-        """Wait for a token on the sending line (auto-selected lines share one)."""
-        if self.pace_sends:
-            await self._pacer.acquire(from_number or "")
+    @property
+    def api_secret_key(self) -> str:
+        """Return the API secret key."""
+        return self._transport.api_secret_key
 
     async def _call[T](
         self,
@@ -458,8 +230,8 @@ class SendblueClient:
         key: str | None = None,
     ) -> T:
         """Make a request and parse the object it answers (the one under key if any)."""
-        body = await self._request(method, path, params=params, json=json)
-        return parse(_inner(body, key) if key else _mapping(body))
+        body = await self._transport.request(method, path, params=params, json=json)
+        return parse(_inner(body, key) if key else require_object(body))
 
     # -- account and lines ----------------------------------------------------
 
@@ -469,7 +241,9 @@ class SendblueClient:
 
     async def list_lines(self) -> list[str]:
         """Return the phone numbers of the account's lines."""
-        numbers = _mapping(await self._request("GET", "/api/lines")).get("numbers")
+        numbers = require_object(
+            await self._transport.request("GET", "/api/lines")
+        ).get("numbers")
         if not isinstance(numbers, list):
             msg = "Sendblue sent no list of numbers"
             raise SendblueInvalidResponseError(msg)
@@ -527,7 +301,7 @@ class SendblueClient:
         )
         if reply_to_part_index is not None:
             fields["reply_to"]["part_index"] = reply_to_part_index
-        await self._pace(from_number)
+        await self._transport.pace(from_number)
         json = _fields(number=number, from_number=from_number, **fields)
         return await self._call(
             Message.from_dict, "POST", "/api/send-message", json=json
@@ -563,7 +337,7 @@ class SendblueClient:
                 content, media_url, send_style, status_callback, reply_to
             ),
         )
-        await self._pace(from_number)
+        await self._transport.pace(from_number)
         path = "/api/send-group-message"
         return await self._call(Message.from_dict, "POST", path, json=json)
 
@@ -660,7 +434,7 @@ class SendblueClient:
     async def delete_message(self, *, message_handle: str) -> None:
         """Delete a message from Sendblue's records (not from the recipient's phone)."""
         path = _path("/api/message/{message_handle}", message_handle=message_handle)
-        await self._request("DELETE", path)
+        await self._transport.request("DELETE", path)
 
     async def send_reaction(
         self,
@@ -677,9 +451,9 @@ class SendblueClient:
             reaction=check.choice(reaction, Reaction, "reaction"),
             part_index=check.integer(part_index, "part_index"),
         )
-        await self._pace(from_number)
-        body = await self._request("POST", "/api/send-reaction", json=json)
-        return ReactionResult.from_dict(self._ok(body))
+        await self._transport.pace(from_number)
+        body = await self._transport.request("POST", "/api/send-reaction", json=json)
+        return ReactionResult.from_dict(self._transport.ok(body))
 
     async def mark_read(self, *, number: str, from_number: str) -> MarkReadResult:
         """Send a read receipt for a conversation (must be enabled for the account)."""
@@ -687,9 +461,9 @@ class SendblueClient:
             "number": check.phone(number, "number"),
             "from_number": check.phone(from_number, "from_number"),
         }
-        await self._pace(from_number)
-        body = await self._request("POST", "/api/mark-read", json=json)
-        return MarkReadResult.from_dict(self._ok(body))
+        await self._transport.pace(from_number)
+        body = await self._transport.request("POST", "/api/mark-read", json=json)
+        return MarkReadResult.from_dict(self._transport.ok(body))
 
     async def send_typing_indicator(
         self,
@@ -708,9 +482,11 @@ class SendblueClient:
                 max_duration_ms, "max_duration_ms", minimum=1, maximum=300_000
             ),
         )
-        await self._pace(from_number)
-        body = await self._request("POST", "/api/send-typing-indicator", json=json)
-        return TypingIndicatorResult.from_dict(self._ok(body))
+        await self._transport.pace(from_number)
+        body = await self._transport.request(
+            "POST", "/api/send-typing-indicator", json=json
+        )
+        return TypingIndicatorResult.from_dict(self._transport.ok(body))
 
     # -- media ----------------------------------------------------------------
 
@@ -743,9 +519,7 @@ class SendblueClient:
         if data is None:
             msg = "give either data or path"
             raise SendblueInputError(msg, field="data")
-        if len(data) > MAX_UPLOAD_BYTES:
-            msg = "data is larger than Sendblue's 100 MB upload limit"
-            raise SendblueInputError(msg, field="data")
+        check.upload_size(len(data), "data")
         name = check.required(filename, "filename")
         mime = content_type or mimetypes.guess_file_type(name)[0]
         payload = data
@@ -761,8 +535,8 @@ class SendblueClient:
             )
             return body
 
-        body = await self._request("POST", "/api/upload-file", data=form)
-        return UploadedFile.from_dict(_mapping(body))
+        body = await self._transport.request("POST", "/api/upload-file", data=form)
+        return UploadedFile.from_dict(require_object(body))
 
     async def upload_media_object(self, *, media_url: str) -> MediaObject:
         """Have Sendblue download and re-host a file (for signed or expiring URLs)."""
@@ -793,9 +567,9 @@ class SendblueClient:
             "cid": contact_id,
             "created_at_gte": created_at_gte,
         }
-        body = await self._request("GET", "/api/v2/contacts", params=params)
+        body = await self._transport.request("GET", "/api/v2/contacts", params=params)
         # The list is a bare array; take an enveloped one too.
-        items = body if isinstance(body, list) else _mapping(body).get("contacts")
+        items = body if isinstance(body, list) else require_object(body).get("contacts")
         if not isinstance(items, list):
             msg = "Sendblue sent no list of contacts"
             raise SendblueInvalidResponseError(msg)
@@ -803,7 +577,9 @@ class SendblueClient:
 
     async def count_contacts(self) -> int:
         """Return the number of contacts."""
-        body = _mapping(await self._request("GET", "/api/v2/contacts/count"))
+        body = require_object(
+            await self._transport.request("GET", "/api/v2/contacts/count")
+        )
         if not isinstance(count := body.get("count"), int) or isinstance(count, bool):
             msg = "Sendblue sent no contact count"
             raise SendblueInvalidResponseError(msg)
@@ -859,8 +635,8 @@ class SendblueClient:
                 for contact in check.non_empty(contacts, "contacts")
             ]
         }
-        body = await self._request("POST", "/api/v2/contacts/bulk", json=json)
-        items = _mapping(body).get("contacts")
+        body = await self._transport.request("POST", "/api/v2/contacts/bulk", json=json)
+        items = require_object(body).get("contacts")
         if not isinstance(items, list):
             return []
         return [Contact.from_dict(item) for item in items if isinstance(item, Mapping)]
@@ -896,7 +672,7 @@ class SendblueClient:
 
     async def delete_contact(self, *, number: str) -> None:
         """Delete one contact."""
-        await self._request(
+        await self._transport.request(
             "DELETE",
             _path("/api/v2/contacts/{number}", number=check.phone(number, "number")),
         )
@@ -904,7 +680,7 @@ class SendblueClient:
     async def delete_contacts(self, *, numbers: Sequence[str]) -> int:
         """Delete many contacts by phone number; return how many went."""
         json = {"contact_ids": check.phones(numbers, "numbers")}
-        body = await self._request("DELETE", "/api/v2/contacts", json=json)
+        body = await self._transport.request("DELETE", "/api/v2/contacts", json=json)
         amount = body.get("amount") if isinstance(body, Mapping) else None
         if isinstance(amount, int) and not isinstance(amount, bool):
             return amount
@@ -940,7 +716,7 @@ class SendblueClient:
             type=check.choice(webhook_type, WebhookType, "webhook_type"),
             globalSecret=global_secret,
         )
-        body = await self._request("POST", "/api/account/webhooks", json=json)
+        body = await self._transport.request("POST", "/api/account/webhooks", json=json)
         return await self._webhooks_from(body)
 
     async def delete_webhooks(
@@ -956,7 +732,7 @@ class SendblueClient:
             ],
             "type": check.choice(webhook_type, WebhookType, "webhook_type"),
         }
-        await self._request("DELETE", "/api/account/webhooks", json=json)
+        await self._transport.request("DELETE", "/api/account/webhooks", json=json)
 
     async def replace_webhooks(self, *, webhooks: Webhooks) -> Webhooks:
         """Replace ALL webhooks of the account, dropping any not given."""
@@ -969,7 +745,7 @@ class SendblueClient:
         if webhooks.global_secret is not None:
             wire["globalSecret"] = webhooks.global_secret
         json = {"webhooks": wire}
-        body = await self._request("PUT", "/api/account/webhooks", json=json)
+        body = await self._transport.request("PUT", "/api/account/webhooks", json=json)
         return await self._webhooks_from(body)
 
     async def _webhooks_from(self, body: object) -> Webhooks:
@@ -1042,15 +818,51 @@ class SendblueClient:
         path = _path("/accounts/lines/line-request/{request_id}", request_id=request_id)
         return await self._call(LineRequest.from_dict, "GET", path)
 
+    # -- live events ----------------------------------------------------------
+
+    def stream_events(
+        self,
+        *,
+        types: Sequence[EventType | str] | None = None,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        last_event_id: str | None = None,
+    ) -> EventStream:
+        """Return the account's live event stream, to open with ``async with``.
+
+        Args:
+            types: Event types to receive; None for all.
+            read_timeout: Seconds without an event or heartbeat after which
+                iterating raises SendblueTimeoutError (Sendblue beats every 15 s).
+            last_event_id: Sent as Last-Event-ID, for a server that resumes.
+
+        Returns:
+            The stream; iterate it for AccountEvent. It ends when Sendblue closes
+            it (it rotates at least every 15 minutes); reconnect then.
+
+        """
+        if read_timeout <= 0:
+            msg = "read_timeout must be more than 0 seconds"
+            raise SendblueInputError(msg, field="read_timeout")
+        wanted = (
+            None
+            if types is None
+            else ",".join(
+                check.choice(kind, EventType, "types")
+                for kind in check.non_empty(types, "types")
+            )
+        )
+        return EventStream(
+            self._transport,
+            params={"types": wanted},
+            read_timeout=read_timeout,
+            last_event_id=last_event_id,
+        )
+
     # -- lifecycle ------------------------------------------------------------
 
     async def close(self) -> None:
         """Close the session if the client created it."""
-        if self.session and self._close_session:
-            await self.session.close()
-            # A later request makes a fresh session rather than using a closed one.
-            self.session = None
-            self._close_session = False
+        await self._transport.close()
 
     async def __aenter__(self) -> Self:
         """Enter the async context."""

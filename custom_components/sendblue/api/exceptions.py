@@ -29,6 +29,10 @@ class SendblueConnectionError(SendblueError):
     """The request could not be sent or answered."""
 
 
+class SendblueCannotConnectError(SendblueConnectionError):
+    """No connection could be made (refused, DNS, TLS): nothing reached Sendblue."""
+
+
 class SendblueTimeoutError(SendblueConnectionError):
     """Sendblue did not answer within the request timeout."""
 
@@ -39,6 +43,10 @@ class SendblueAuthenticationError(SendblueError):
 
 class SendblueNotFoundError(SendblueError):
     """The requested object does not exist (404)."""
+
+
+class SendblueStreamNotAvailableError(SendblueNotFoundError):
+    """The account or API host has no live event stream (404 or 405)."""
 
 
 class SendblueRateLimitError(SendblueError):

@@ -1,12 +1,21 @@
-"""Typed models of what Sendblue sends us, parsed tolerantly."""
+"""Typed models of what Sendblue sends us, parsed tolerantly (mashumaro dataclasses).
+
+Every model reads snake_case and camelCase alike (the first usable spelling wins), takes
+a value of the wrong type as absent, and maps unknown enum values to UNKNOWN, so that
+nothing Sendblue adds or changes makes parsing fail. to_dict gives plain JSON types.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from enum import Enum, StrEnum
-from typing import Any, Self, TypedDict
+from enum import StrEnum
+from types import MappingProxyType, NoneType
+from typing import Any, Self, TypedDict, get_args, get_origin, get_type_hints
+
+from mashumaro import DataClassDictMixin, field_options
+from mashumaro.config import BaseConfig
 
 from .exceptions import SendblueInvalidResponseError
 
@@ -151,146 +160,302 @@ class WebhookType(_WireEnum):
     CALL_COMPLETED = "call_completed"
 
 
+class EventType(_WireEnum):
+    """Types of the live event stream."""
+
+    MESSAGE_RECEIVED = "message.received"
+    MESSAGE_CREATED = "message.created"
+    MESSAGE_UPDATED = "message.updated"
+    TYPING_CHANGED = "typing.changed"
+    LINE_ASSIGNED = "line.assigned"
+    LINE_UNASSIGNED = "line.unassigned"
+    LINE_STATUS_CHANGED = "line.status.changed"
+    LINE_BLOCKED = "line.blocked"
+    CONTACT_CREATED = "contact.created"
+    VERIFICATION_APPROVED = "verification.approved"
+    VERIFICATION_EXPIRED = "verification.expired"
+    VERIFICATION_CANCELED = "verification.canceled"
+    UNKNOWN = "unknown"
+
+
 # ---------------------------------------------------------------------------
-# Tolerant field readers: the first key holding a value of the right type wins.
+# Tolerant readers of one wire value. Those of optional fields return None for a
+# missing or unusable value; those of fields that always have one return its empty
+# value (which is the field's default).
 
 
-def _str(data: Mapping[str, Any], *keys: str, keep_empty: bool = False) -> str | None:
-    """Read a string; "" counts as missing unless keep_empty."""
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, str) and (value or keep_empty):
-            return value
-    return None
+def _text(value: object) -> str | None:
+    """Read a string; "" counts as absent."""
+    return value if isinstance(value, str) and value else None
 
 
-def _id(data: Mapping[str, Any], *keys: str) -> str | None:
+def _string(value: object) -> str | None:
+    """Read a string, "" included."""
+    return value if isinstance(value, str) else None
+
+
+def _string_or_empty(value: object) -> str:
+    """Read a string that is always there."""
+    return value if isinstance(value, str) else ""
+
+
+def _identifier(value: object) -> str | None:
     """Read an identifier that may come as text or as a number."""
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, str) and value:
-            return value
-    return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _text(value)
 
 
-def _int(data: Mapping[str, Any], *keys: str) -> int | None:
+def _identifier_or_empty(value: object) -> str:
+    """Read an identifier that is always there."""
+    return _identifier(value) or ""
+
+
+def _integer(value: object) -> int | None:
     """Read an integer, also from an integral float or a numeric string."""
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                continue
-    return None
-
-
-def _bool(data: Mapping[str, Any], *keys: str) -> bool | None:
-    """Read a boolean, also from "true" / "false"."""
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in {"true", "false"}:
-            return value.lower() == "true"
-    return None
-
-
-def _dt(data: Mapping[str, Any], *keys: str) -> datetime | None:
-    """Read an ISO 8601 timestamp as an aware datetime (naive means UTC)."""
-    for key in keys:
-        value = data.get(key)
-        if not isinstance(value, str):
-            continue
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value)
-            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-            # A time that cannot be shown in UTC (year 1 or 9999 with an offset)
-            # is no time anyone meant, and would break whoever displays it.
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _flag(value: object) -> bool | None:
+    """Read a boolean, also from "true" / "false"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and (folded := value.lower()) in {"true", "false"}:
+        return folded == "true"
+    return None
+
+
+def _true(value: object) -> bool:
+    """Read a boolean that is false unless the wire says true."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+_EDGE_YEARS = frozenset({1, 9999})
+
+
+def _moment(value: object) -> datetime | None:
+    """Read an ISO 8601 timestamp as an aware datetime (naive means UTC)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # A time that cannot be shown in UTC (year 1 or 9999 with an offset)
+        # is no time anyone meant, and would break whoever displays it.
+        if parsed.year in _EDGE_YEARS:
             parsed.astimezone(UTC)
-        except ValueError, OverflowError:
-            continue
-        return parsed
-    return None
+    except ValueError, OverflowError:
+        return None
+    return parsed
 
 
-def _tuple(data: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
+def _texts(value: object) -> tuple[str, ...]:
     """Read a list of strings, dropping anything that is not a string."""
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, list):
-            return tuple(item for item in value if isinstance(item, str))
-    return ()
+    if not isinstance(value, list):
+        return ()
+    return tuple([item for item in value if isinstance(item, str)])
 
 
-def _map(data: Mapping[str, Any], *keys: str) -> dict[str, Any] | None:
+def _object(value: object) -> dict[str, Any] | None:
     """Read a JSON object."""
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, Mapping):
-            return dict(value)
-    return None
+    return dict(value) if isinstance(value, Mapping) else None
 
 
-def _items(data: Mapping[str, Any], *keys: str) -> list[Mapping[str, Any]]:
-    """Read a list of JSON objects, dropping anything else."""
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, list):
-            return [item for item in value if isinstance(item, Mapping)]
-    return []
+def _object_or_empty(value: object) -> dict[str, Any]:
+    """Read a JSON object that is always there."""
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
-def _flat(data: Mapping[str, Any], key: str = "data") -> Mapping[str, Any]:
+def _labels(value: object) -> dict[str, str]:
+    """Read labels as text: scalars are kept as text, anything nested is dropped."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        str(key): item if isinstance(item, str) else str(item)
+        for key, item in value.items()
+        if isinstance(item, str | int | float)
+    }
+
+
+def _member[E: _WireEnum](
+    enum: type[E], missing: E | None
+) -> Callable[[object], E | None]:
+    """Read an enum from a non-empty string; missing if there is none."""
+    # A dict is much quicker than the enum's own lookup, which does the rest.
+    by_value: dict[object, E] = {member.value: member for member in enum}
+
+    def read(value: object) -> E | None:
+        """Read the member."""
+        if not isinstance(value, str) or not value:
+            return missing
+        return by_value.get(value) or enum(value)
+
+    return read
+
+
+def _model[M: _Model](model: type[M]) -> Callable[[object], M | None]:
+    """Read a nested object as a model."""
+
+    def read(value: object) -> M | None:
+        """Read the model."""
+        return model.from_dict(value) if isinstance(value, Mapping) else None
+
+    return read
+
+
+def _models[M: _Model](model: type[M]) -> Callable[[object], tuple[M, ...]]:
+    """Read a list of objects as models, dropping anything that is not an object."""
+
+    def read(value: object) -> tuple[M, ...]:
+        """Read the models."""
+        if not isinstance(value, list):
+            return ()
+        return tuple(
+            model.from_dict(item) for item in value if isinstance(item, Mapping)
+        )
+
+    return read
+
+
+def _lift(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     """Lift the fields of an enveloped object (`{"status", "data": {...}}`) up."""
     inner = data.get(key)
     return {**data, **inner} if isinstance(inner, Mapping) else data
 
 
-def _jsonable(value: object) -> object:
-    """Turn a model value into plain JSON types."""
-    if isinstance(value, _Model):
-        return value.to_dict()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    return value
+def _camel(name: str) -> str:
+    """Spell a snake_case name in camelCase."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Model:
-    """Base of all models: a JSON-able dict view."""
+_WIRE_ENUMS: tuple[type[_WireEnum], ...] = (
+    MessageStatus,
+    Service,
+    MessageType,
+    LineStatus,
+    LineAssignment,
+    LineUsageState,
+    EventType,
+)
+# How a field of each type reads its wire value (mashumaro calls these; a field
+# can name its own with field_options(deserialize=...)).
+_READERS: dict[Any, Callable[[object], object]] = {
+    str | None: _text,
+    str: _string_or_empty,
+    int | None: _integer,
+    bool | None: _flag,
+    bool: _true,
+    datetime | None: _moment,
+    tuple[str, ...]: _texts,
+    dict[str, Any] | None: _object,
+    dict[str, Any]: _object_or_empty,
+    **{enum | None: _member(enum, None) for enum in _WIRE_ENUMS},
+    **{enum: _member(enum, enum("UNKNOWN")) for enum in _WIRE_ENUMS},
+}
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the model as a JSON-able dict."""
-        return {item.name: _jsonable(getattr(self, item.name)) for item in fields(self)}
+
+@dataclass(frozen=True, slots=True)
+class _Spelling:
+    """The wire keys of one field, its primary one first, and what it can use."""
+
+    keys: tuple[str, ...]
+    usable: Callable[[object], bool]
+
+
+def _usable(
+    hint: Any,  # noqa: ANN401 - a type hint, of any type
+    reader: Callable[[object], object] | None,
+) -> Callable[[object], bool]:
+    """Tell a usable value of a field from a missing or unusable one."""
+    if NoneType not in get_args(hint):
+        # A field that is always there reads junk as empty: ask its type instead.
+        reader = _READERS.get(hint | None)
+    if reader is not None:
+        check = reader
+        return lambda value: check(value) is not None
+    kind = list if get_origin(hint) is tuple else Mapping
+    return lambda value: isinstance(value, kind)
+
+
+_SPELLINGS: dict[type[_Model], dict[str, _Spelling]] = {}
+
+
+def _other_spellings(model: type[_Model]) -> dict[str, _Spelling]:
+    """Map every wire key of a model's fields that is not a primary one to its field."""
+    if (others := _SPELLINGS.get(model)) is not None:
+        return others
+    hints = get_type_hints(model)
+    others = {}
+    for item in fields(model):
+        alias = item.metadata.get("alias")
+        wire = (alias,) if isinstance(alias, str) else tuple(alias or ())
+        keys = tuple(dict.fromkeys((*wire, item.name, _camel(item.name))))
+        hint = hints[item.name]
+        reader = item.metadata.get("deserialize") or _READERS.get(hint)
+        spelling = _Spelling(keys, _usable(hint, reader))
+        others.update(dict.fromkeys(keys[1:], spelling))
+    _SPELLINGS[model] = others
+    return others
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Model(DataClassDictMixin):
+    """Base of all models: a tolerant from_dict and a JSON-able to_dict."""
+
+    class Config(BaseConfig):
+        """Read every value tolerantly; write datetimes ISO, enums as values."""
+
+        serialization_strategy = MappingProxyType(
+            {kind: {"deserialize": reader} for kind, reader in _READERS.items()}
+        )
+
+    @classmethod
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Put each field's first usable spelling under its primary key."""
+        others = _other_spellings(cls)
+        if others.keys().isdisjoint(d.keys()):
+            return d
+        out = dict(d)
+        for spelling in {others[key] for key in others.keys() & d.keys()}:
+            value = next(
+                (
+                    d[key]
+                    for key in spelling.keys
+                    if key in d and spelling.usable(d[key])
+                ),
+                None,
+            )
+            if value is not None:
+                out[spelling.keys[0]] = value
+        return out
 
 
 # ---------------------------------------------------------------------------
 # Messages and webhooks
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Message(_Model):
     """A message record, a send result or a message webhook body."""
 
     message_handle: str | None = None
     status: MessageStatus = MessageStatus.UNKNOWN
     service: Service | None = None
-    content: str | None = None
+    content: str | None = field(
+        default=None, metadata=field_options(deserialize=_string)
+    )
     media_url: str | None = None
     is_outbound: bool | None = None
     from_number: str | None = None
@@ -298,7 +463,9 @@ class Message(_Model):
     number: str | None = None
     recipients: tuple[str, ...] = ()
     sendblue_number: str | None = None
-    account_email: str | None = None
+    account_email: str | None = field(
+        default=None, metadata=field_options(alias="accountEmail")
+    )
     message_type: MessageType | None = None
     group_id: str | None = None
     group_display_name: str | None = None
@@ -321,57 +488,17 @@ class Message(_Model):
     thread_originator: dict[str, Any] | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a message from its wire form."""
-        status = _str(data, "status")
-        service = _str(data, "service")
-        message_type = _str(data, "message_type", "messageType")
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Also take the recipients of a group send."""
+        d = super().__pre_deserialize__(d)
         # Group sends answer with arrays in number / to_number.
-        recipients = next(
-            (
-                tuple(item for item in value if isinstance(item, str))
-                for value in (data.get("number"), data.get("to_number"))
-                if isinstance(value, list)
-            ),
-            (),
-        )
-        return cls(
-            message_handle=_str(data, "message_handle", "messageHandle"),
-            status=MessageStatus(status) if status else MessageStatus.UNKNOWN,
-            service=Service(service) if service else None,
-            content=_str(data, "content", keep_empty=True),
-            media_url=_str(data, "media_url", "mediaUrl"),
-            is_outbound=_bool(data, "is_outbound", "isOutbound"),
-            from_number=_str(data, "from_number", "fromNumber"),
-            to_number=_str(data, "to_number", "toNumber"),
-            number=_str(data, "number"),
-            recipients=recipients,
-            sendblue_number=_str(data, "sendblue_number", "sendblueNumber"),
-            account_email=_str(data, "accountEmail", "account_email"),
-            message_type=MessageType(message_type) if message_type else None,
-            group_id=_str(data, "group_id", "groupId"),
-            group_display_name=_str(data, "group_display_name", "groupDisplayName"),
-            participants=_tuple(data, "participants"),
-            send_style=_str(data, "send_style", "sendStyle"),
-            error_code=_int(data, "error_code", "errorCode"),
-            error_message=_str(data, "error_message", "errorMessage"),
-            error_reason=_str(data, "error_reason", "errorReason"),
-            error_detail=_str(data, "error_detail", "errorDetail"),
-            error_key=_str(data, "error_key", "errorKey"),
-            was_downgraded=_bool(data, "was_downgraded", "wasDowngraded"),
-            opted_out=_bool(data, "opted_out", "optedOut"),
-            plan=_str(data, "plan"),
-            date_sent=_dt(data, "date_sent", "dateSent"),
-            date_updated=_dt(data, "date_updated", "dateUpdated"),
-            date_created=_dt(data, "date_created", "dateCreated"),
-            sender_email=_str(data, "sender_email", "senderEmail"),
-            seat_id=_str(data, "seat_id", "seatId"),
-            reply_to=_map(data, "reply_to", "replyTo"),
-            thread_originator=_map(data, "thread_originator", "threadOriginator"),
-        )
+        for key in ("number", "to_number"):
+            if isinstance(recipients := d.get(key), list):
+                return {**d, "recipients": recipients}
+        return d
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TypingIndicator(_Model):
     """A typing_indicator webhook body."""
 
@@ -381,14 +508,10 @@ class TypingIndicator(_Model):
     timestamp: datetime | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a typing event from its wire form."""
-        return cls(
-            number=_str(data, "number"),
-            is_typing=_bool(data, "is_typing", "isTyping") or False,
-            from_number=_str(data, "from_number", "fromNumber"),
-            timestamp=_dt(data, "timestamp"),
-        )
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read no word on typing as not typing."""
+        d = super().__pre_deserialize__(d)
+        return d if "is_typing" in d else {**d, "is_typing": False}
 
 
 def parse_webhook(payload: object) -> Message | TypingIndicator:
@@ -405,35 +528,31 @@ def parse_webhook(payload: object) -> Message | TypingIndicator:
         raise SendblueInvalidResponseError(msg)
     if isinstance(payload.get("is_typing"), bool):
         return TypingIndicator.from_dict(payload)
-    if _str(payload, "message_handle"):
+    if _text(payload.get("message_handle")):
         return Message.from_dict(payload)
     msg = "Webhook payload is neither a message nor a typing indicator"
     raise SendblueInvalidResponseError(msg)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MessagesPage(_Model):
     """One page of the message list."""
 
-    messages: tuple[Message, ...] = ()
-    has_more: bool = False
+    messages: tuple[Message, ...] = field(
+        default=(),
+        metadata=field_options(
+            alias=("data", "messages"), deserialize=_models(Message)
+        ),
+    )
+    has_more: bool = field(default=False, metadata=field_options(alias="hasMore"))
     limit: int | None = None
     offset: int | None = None
     total: int | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a page from `{"data": [...], "pagination": {...}}`."""
-        pagination = _map(data, "pagination") or data
-        return cls(
-            messages=tuple(
-                Message.from_dict(item) for item in _items(data, "data", "messages")
-            ),
-            has_more=_bool(pagination, "hasMore", "has_more") or False,
-            limit=_int(pagination, "limit"),
-            offset=_int(pagination, "offset"),
-            total=_int(pagination, "total"),
-        )
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read `{"data": [...], "pagination": {...}}`."""
+        return super().__pre_deserialize__(dict(_lift(d, "pagination")))
 
 
 class MessageFilters(TypedDict, total=False):
@@ -463,28 +582,25 @@ class MessageFilters(TypedDict, total=False):
 # Account and lines
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Account(_Model):
     """The account the API key belongs to."""
 
-    email: str | None = None
+    email: str | None = field(
+        default=None,
+        metadata=field_options(alias=("email", "accountEmail", "account_email")),
+    )
     plan: str | None = None
     company_name: str | None = None
     status: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the account, enveloped or not."""
-        flat = _flat(_flat(data, "account"))
-        return cls(
-            email=_str(flat, "email", "accountEmail", "account_email"),
-            plan=_str(flat, "plan"),
-            company_name=_str(flat, "company_name", "companyName"),
-            status=_str(flat, "status"),
-        )
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read the account enveloped or not."""
+        return super().__pre_deserialize__(dict(_lift(_lift(d, "account"), "data")))
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LineState(_Model):
     """Health of one phone line."""
 
@@ -496,128 +612,82 @@ class LineState(_Model):
     effective_until: datetime | None = None
     status_changed_at: datetime | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a line state from its wire form."""
-        return cls(
-            sendblue_number=_str(data, "sendblue_number", "sendblueNumber"),
-            status=LineStatus(_str(data, "status") or "UNKNOWN"),
-            assignment=LineAssignment(_str(data, "assignment") or "unknown"),
-            worker_id=_str(data, "worker_id", "workerId"),
-            degraded_since=_dt(data, "degraded_since", "degradedSince"),
-            effective_until=_dt(data, "effective_until", "effectiveUntil"),
-            status_changed_at=_dt(data, "status_changed_at", "statusChangedAt"),
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LinesState(_Model):
     """Health of all phone lines at one moment."""
 
     snapshot_at: datetime | None = None
-    lines: tuple[LineState, ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the snapshot from `{"snapshot_at", "data": [...]}`."""
-        return cls(
-            snapshot_at=_dt(data, "snapshot_at", "snapshotAt"),
-            lines=tuple(
-                LineState.from_dict(item) for item in _items(data, "data", "lines")
-            ),
-        )
+    lines: tuple[LineState, ...] = field(
+        default=(),
+        metadata=field_options(alias=("data", "lines"), deserialize=_models(LineState)),
+    )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class UsageWindow(_Model):
     """Sending capacity of a line over one window (hourly or daily)."""
 
     limit: int | None = None
     remaining: int | None = None
     used: int | None = None
-    next_slot_at: datetime | None = None
-    resets_at: datetime | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a window from its wire form."""
-        return cls(
-            limit=_int(data, "limit"),
-            remaining=_int(data, "remaining"),
-            used=_int(data, "used"),
-            next_slot_at=_dt(data, "nextSlotAt", "next_slot_at"),
-            resets_at=_dt(data, "resetsAt", "resets_at"),
-        )
+    next_slot_at: datetime | None = field(
+        default=None, metadata=field_options(alias="nextSlotAt")
+    )
+    resets_at: datetime | None = field(
+        default=None, metadata=field_options(alias="resetsAt")
+    )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LineUsage(_Model):
     """Sending capacity of one phone line."""
 
-    phone: str | None = None
-    sampled_at: datetime | None = None
+    phone: str | None = field(
+        default=None, metadata=field_options(alias=("phone", "number"))
+    )
+    sampled_at: datetime | None = field(
+        default=None, metadata=field_options(alias="sampledAt")
+    )
     state: LineUsageState = LineUsageState.UNKNOWN
-    available_at: datetime | None = None
-    hourly: UsageWindow | None = None
-    daily: UsageWindow | None = None
-    new_contact_lookback_days: int | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a line's usage from its wire form."""
-        hourly, daily = _map(data, "hourly"), _map(data, "daily")
-        return cls(
-            phone=_str(data, "phone", "number"),
-            sampled_at=_dt(data, "sampledAt", "sampled_at"),
-            state=LineUsageState(_str(data, "state") or "unknown"),
-            available_at=_dt(data, "availableAt", "available_at"),
-            hourly=UsageWindow.from_dict(hourly) if hourly is not None else None,
-            daily=UsageWindow.from_dict(daily) if daily is not None else None,
-            new_contact_lookback_days=_int(
-                data, "newContactLookbackDays", "new_contact_lookback_days"
-            ),
-        )
+    available_at: datetime | None = field(
+        default=None, metadata=field_options(alias="availableAt")
+    )
+    hourly: UsageWindow | None = field(
+        default=None, metadata=field_options(deserialize=_model(UsageWindow))
+    )
+    daily: UsageWindow | None = field(
+        default=None, metadata=field_options(deserialize=_model(UsageWindow))
+    )
+    new_contact_lookback_days: int | None = field(
+        default=None, metadata=field_options(alias="newContactLookbackDays")
+    )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LinesUsage(_Model):
     """Sending capacity of all phone lines."""
 
     enabled: bool = False
-    lines: tuple[LineUsage, ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the usage from `{"enabled", "lines": [...]}`."""
-        return cls(
-            enabled=_bool(data, "enabled") or False,
-            lines=tuple(
-                LineUsage.from_dict(item) for item in _items(data, "lines", "data")
-            ),
-        )
+    lines: tuple[LineUsage, ...] = field(
+        default=(),
+        metadata=field_options(alias=("lines", "data"), deserialize=_models(LineUsage)),
+    )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ServiceEvaluation(_Model):
     """Which service a number or email can be reached on."""
 
     number: str | None = None
     service: Service = Service.UNKNOWN
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the evaluation from its wire form."""
-        return cls(
-            number=_str(data, "number"),
-            service=Service(_str(data, "service") or "unknown"),
-        )
-
 
 # ---------------------------------------------------------------------------
 # Results of actions
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ReactionResult(_Model):
     """Answer to a tapback."""
 
@@ -626,18 +696,8 @@ class ReactionResult(_Model):
     status: str | None = None
     message: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the result from its wire form."""
-        return cls(
-            message_handle=_str(data, "message_handle"),
-            reaction=_str(data, "reaction"),
-            status=_str(data, "status"),
-            message=_str(data, "message"),
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MarkReadResult(_Model):
     """Answer to a read receipt."""
 
@@ -645,17 +705,8 @@ class MarkReadResult(_Model):
     status: str | None = None
     message: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the result from its wire form."""
-        return cls(
-            number=_str(data, "number"),
-            status=_str(data, "status"),
-            message=_str(data, "message"),
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TypingIndicatorResult(_Model):
     """Answer to a typing indicator (status SENT, QUEUED or ERROR)."""
 
@@ -663,74 +714,52 @@ class TypingIndicatorResult(_Model):
     status: str | None = None
     error_message: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the result from its wire form."""
-        return cls(
-            number=_str(data, "number"),
-            status=_str(data, "status"),
-            error_message=_str(data, "error_message"),
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class UploadedFile(_Model):
     """A file uploaded to Sendblue's media store."""
 
     media_url: str | None = None
-    media_object_id: str | None = None
+    media_object_id: str | None = field(
+        default=None, metadata=field_options(alias="mediaObjectId")
+    )
     message: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the upload result from its wire form."""
-        return cls(
-            media_url=_str(data, "media_url", "mediaUrl"),
-            media_object_id=_str(data, "mediaObjectId", "media_object_id"),
-            message=_str(data, "message"),
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MediaObject(_Model):
     """A remote file Sendblue re-hosted."""
 
-    media_object_id: str | None = None
+    media_object_id: str | None = field(
+        default=None, metadata=field_options(alias="mediaObjectId")
+    )
     media_url: str | None = None
     message: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the media object from its wire form."""
-        return cls(
-            media_object_id=_str(data, "mediaObjectId", "media_object_id"),
-            media_url=_str(data, "media_url", "mediaUrl"),
-            message=_str(data, "message"),
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Group(_Model):
     """A created group chat (its shape is undocumented, so raw is kept)."""
 
-    group_id: str | None = None
+    group_id: str | None = field(
+        default=None,
+        metadata=field_options(
+            alias=("group_id", "groupId", "id"), deserialize=_identifier
+        ),
+    )
     status: str | None = None
     message: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the group, wherever its id sits."""
-        flat = _flat(data)
-        return cls(
-            group_id=_id(flat, "group_id", "groupId", "id"),
-            status=_str(data, "status"),
-            message=_str(flat, "message"),
-            raw=dict(data),
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Find the id wherever it sits; keep the status of the envelope."""
+        return super().__pre_deserialize__(
+            {**_lift(d, "data"), "status": d.get("status"), "raw": dict(d)}
         )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class GroupModification(_Model):
     """Answer to adding or removing a group member."""
 
@@ -741,66 +770,44 @@ class GroupModification(_Model):
     error: str | None = None
     error_message: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the result from its wire form."""
-        return cls(
-            group_id=_str(data, "group_id"),
-            modify_type=_str(data, "modify_type"),
-            number=_str(data, "number"),
-            status=_str(data, "status"),
-            error=_str(data, "error"),
-            error_message=_str(data, "error_message"),
-        )
-
 
 # ---------------------------------------------------------------------------
 # Contacts
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Contact(_Model):
     """A contact in the account's address book."""
 
-    phone: str | None = None
-    contact_id: str | None = None
+    phone: str | None = field(
+        default=None,
+        metadata=field_options(
+            alias=("phone", "number", "phoneNumber", "phone_number")
+        ),
+    )
+    contact_id: str | None = field(
+        default=None,
+        metadata=field_options(
+            alias=("contact_id", "contactId", "cid", "id"), deserialize=_identifier
+        ),
+    )
     first_name: str | None = None
     last_name: str | None = None
     company_name: str | None = None
     assigned_to_email: str | None = None
     sendblue_number: str | None = None
     tags: tuple[str, ...] = ()
-    custom_variables: dict[str, str] = field(default_factory=dict)
-    opt_out: bool | None = None
+    custom_variables: dict[str, str] = field(
+        default_factory=dict, metadata=field_options(deserialize=_labels)
+    )
+    opt_out: bool | None = field(
+        default=None, metadata=field_options(alias=("opt_out", "optOut", "opted_out"))
+    )
     verified: bool | None = None
     created_at: datetime | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a contact, snake_case or camelCase."""
-        variables = _map(data, "custom_variables", "customVariables") or {}
-        return cls(
-            phone=_str(data, "phone", "number", "phoneNumber", "phone_number"),
-            contact_id=_id(data, "contact_id", "contactId", "cid", "id"),
-            first_name=_str(data, "first_name", "firstName"),
-            last_name=_str(data, "last_name", "lastName"),
-            company_name=_str(data, "company_name", "companyName"),
-            assigned_to_email=_str(data, "assigned_to_email", "assignedToEmail"),
-            sendblue_number=_str(data, "sendblue_number", "sendblueNumber"),
-            tags=_tuple(data, "tags"),
-            # Labels map to text; scalars are kept as text, anything nested is dropped.
-            custom_variables={
-                str(key): value if isinstance(value, str) else str(value)
-                for key, value in variables.items()
-                if isinstance(value, str | int | float)
-            },
-            opt_out=_bool(data, "opt_out", "optOut", "opted_out"),
-            verified=_bool(data, "verified"),
-            created_at=_dt(data, "created_at", "createdAt"),
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class NewContact(_Model):
     """A contact to create in bulk."""
 
@@ -809,50 +816,45 @@ class NewContact(_Model):
     last_name: str | None = None
     company_name: str | None = None
     tags: tuple[str, ...] = ()
-    custom_variables: dict[str, str] = field(default_factory=dict)
+    custom_variables: dict[str, str] = field(
+        default_factory=dict, metadata=field_options(deserialize=_labels)
+    )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ContactOptOut(_Model):
     """Opt-out state of a contact after changing it."""
 
     number: str | None = None
     opted_out: bool | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the opt-out state from its wire form."""
-        return cls(
-            number=_str(data, "number"), opted_out=_bool(data, "opted_out", "optedOut")
-        )
 
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ContactSharingState(_Model):
     """Name and photo sharing profile of a line."""
 
-    has_profile: bool = False
-    first_name: str | None = None
-    last_name: str | None = None
-    display_name: str | None = None
+    has_profile: bool = field(default=False, metadata=field_options(alias="hasProfile"))
+    first_name: str | None = field(
+        default=None, metadata=field_options(alias="firstName")
+    )
+    last_name: str | None = field(
+        default=None, metadata=field_options(alias="lastName")
+    )
+    display_name: str | None = field(
+        default=None, metadata=field_options(alias="displayName")
+    )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the state from `{"status", "data": {...}}` (camelCase)."""
-        flat = _flat(data)
-        return cls(
-            has_profile=_bool(flat, "hasProfile", "has_profile") or False,
-            first_name=_str(flat, "firstName", "first_name"),
-            last_name=_str(flat, "lastName", "last_name"),
-            display_name=_str(flat, "displayName", "display_name"),
-        )
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read `{"status", "data": {...}}`."""
+        return super().__pre_deserialize__(dict(_lift(d, "data")))
 
 
 # ---------------------------------------------------------------------------
 # Webhooks
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class WebhookConfiguration(_Model):
     """One registered webhook."""
 
@@ -861,46 +863,60 @@ class WebhookConfiguration(_Model):
     sendblue_numbers: tuple[str, ...] = ()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build a webhook from its object form."""
-        return cls(
-            url=_str(data, "url") or "",
-            secret=_str(data, "secret"),
-            sendblue_numbers=_tuple(data, "sendblue_numbers", "sendblueNumbers"),
-        )
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read a webhook without a URL as one with an empty URL."""
+        d = super().__pre_deserialize__(d)
+        return d if "url" in d else {**d, "url": ""}
 
 
 _GLOBAL_SECRET_KEYS = ("globalSecret", "global_secret")
 
 
-@dataclass(frozen=True, kw_only=True)
+def _webhooks_by_type(
+    value: Mapping[str, Any],
+) -> dict[str, tuple[WebhookConfiguration, ...]]:
+    """Read `{"receive": [url or object, ...], ...}`, dropping hooks without a URL."""
+    by_type: dict[str, tuple[WebhookConfiguration, ...]] = {}
+    for key, entries in value.items():
+        if key in _GLOBAL_SECRET_KEYS or not isinstance(entries, list):
+            continue
+        parsed = (
+            WebhookConfiguration(url=entry)
+            if isinstance(entry, str)
+            else WebhookConfiguration.from_dict(entry)
+            for entry in entries
+            if isinstance(entry, str | Mapping)
+        )
+        by_type[key] = tuple(hook for hook in parsed if hook.url)
+    return by_type
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Webhooks(_Model):
     """All webhooks of the account, by type (unknown types are kept as text)."""
 
-    by_type: dict[str, tuple[WebhookConfiguration, ...]] = field(default_factory=dict)
-    global_secret: str | None = None
+    by_type: dict[str, tuple[WebhookConfiguration, ...]] = field(
+        default_factory=dict, metadata=field_options(deserialize=_webhooks_by_type)
+    )
+    global_secret: str | None = field(
+        default=None, metadata=field_options(alias=_GLOBAL_SECRET_KEYS)
+    )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build from `{"webhooks": {"receive": [url or object, ...], ...}}`."""
-        hooks = _map(data, "webhooks") or data
-        by_type: dict[str, tuple[WebhookConfiguration, ...]] = {}
-        for key, entries in hooks.items():
-            if key in _GLOBAL_SECRET_KEYS or not isinstance(entries, list):
-                continue
-            parsed = (
-                WebhookConfiguration(url=entry)
-                if isinstance(entry, str)
-                else WebhookConfiguration.from_dict(entry)
-                for entry in entries
-                if isinstance(entry, str | Mapping)
-            )
-            by_type[key] = tuple(hook for hook in parsed if hook.url)
-        return cls(
-            by_type=by_type,
-            global_secret=_str(hooks, *_GLOBAL_SECRET_KEYS)
-            or _str(data, *_GLOBAL_SECRET_KEYS),
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read `{"webhooks": {"receive": [...], ..., "globalSecret"}}` or inside."""
+        hooks = d.get("webhooks")
+        hooks = hooks if isinstance(hooks, Mapping) else d
+        secret = next(
+            (
+                found
+                for source in (hooks, d)
+                for key in _GLOBAL_SECRET_KEYS
+                if (found := _text(source.get(key)))
+            ),
+            None,
         )
+        return {"by_type": hooks, _GLOBAL_SECRET_KEYS[0]: secret}
 
     def urls(self, webhook_type: WebhookType | str) -> set[str]:
         """Return the URLs registered for one webhook type."""
@@ -911,7 +927,7 @@ class Webhooks(_Model):
 # Line provisioning
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LineProvisionPreview(_Model):
     """Quote for a new line, confirmed with its preview_token."""
 
@@ -920,17 +936,12 @@ class LineProvisionPreview(_Model):
     message: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the preview from its wire form."""
-        flat = _flat(data)
-        return cls(
-            preview_token=_str(flat, "preview_token", "previewToken"),
-            expires_at=_dt(flat, "expires_at", "expiresAt"),
-            message=_str(flat, "message"),
-        )
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read the preview enveloped or not."""
+        return super().__pre_deserialize__(dict(_lift(d, "data")))
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LineProvisionResult(_Model):
     """Answer to confirming a line (its shape is undocumented, so raw is kept)."""
 
@@ -939,35 +950,135 @@ class LineProvisionResult(_Model):
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the result from its wire form."""
-        return cls(
-            status=_str(data, "status"), message=_str(data, "message"), raw=dict(data)
-        )
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Keep the whole answer."""
+        return super().__pre_deserialize__({**d, "raw": dict(d)})
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LineRequest(_Model):
     """A request for a new line (status OPEN, FULFILLED or CANCELLED)."""
 
-    id: str | None = None
+    id: str | None = field(
+        default=None, metadata=field_options(deserialize=_identifier)
+    )
     type: str | None = None
     status: str | None = None
-    desired_area_code: str | None = None
-    created_at: datetime | None = None
-    fulfilled_number: str | None = None
-    fulfilled_at: datetime | None = None
+    desired_area_code: str | None = field(
+        default=None, metadata=field_options(alias="desiredAreaCode")
+    )
+    created_at: datetime | None = field(
+        default=None, metadata=field_options(alias="createdAt")
+    )
+    fulfilled_number: str | None = field(
+        default=None, metadata=field_options(alias="fulfilledNumber")
+    )
+    fulfilled_at: datetime | None = field(
+        default=None, metadata=field_options(alias="fulfilledAt")
+    )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the request from `{"status", "data": {...}}` (camelCase)."""
-        inner = _map(data, "data") or data
-        return cls(
-            id=_id(inner, "id"),
-            type=_str(inner, "type"),
-            status=_str(inner, "status"),
-            desired_area_code=_str(inner, "desiredAreaCode", "desired_area_code"),
-            created_at=_dt(inner, "createdAt", "created_at"),
-            fulfilled_number=_str(inner, "fulfilledNumber", "fulfilled_number"),
-            fulfilled_at=_dt(inner, "fulfilledAt", "fulfilled_at"),
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Read `{"status", "data": {...}}` from its inside only."""
+        inner = d.get("data")
+        return super().__pre_deserialize__(
+            dict(inner) if isinstance(inner, Mapping) and inner else d
         )
+
+
+# ---------------------------------------------------------------------------
+# Live events
+
+_MESSAGE_EVENTS = frozenset(
+    {EventType.MESSAGE_RECEIVED, EventType.MESSAGE_CREATED, EventType.MESSAGE_UPDATED}
+)
+_MESSAGE_ID_KEYS = ("message_id", "messageId", "id", "message_handle", "messageHandle")
+_LINE_KEYS = ("sendblue_number", "sendblueNumber", "line", "number", "phone_number")
+_LINE_STATUS_KEYS = ("status", "line_status", "new_status")
+
+
+def _first(data: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """Return the first non-empty text under one of keys."""
+    return next((found for key in keys if (found := _identifier(data.get(key)))), None)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AccountEvent(_Model):
+    """One event of the live stream; data is Sendblue's minimal, free-form object.
+
+    Unknown types come as UNKNOWN with their wire name in type_name. Consumers
+    deduplicate by id: a reconnect can deliver an event again.
+    """
+
+    id: str = field(metadata=field_options(deserialize=_identifier_or_empty))
+    type: EventType = EventType.UNKNOWN
+    type_name: str = ""
+    occurred_at: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None
+
+    @classmethod
+    def __pre_deserialize__(cls, d: dict[Any, Any]) -> dict[Any, Any]:
+        """Keep the wire name of the type."""
+        d = super().__pre_deserialize__(d)
+        return {**d, "type_name": _string(d.get("type")) or ""}
+
+    @property
+    def message(self) -> Message | None:
+        """Return the message the event carries, if data holds one (not only ids).
+
+        That is data with a message_handle and a status or a content.
+        """
+        data = self.data
+        if _text(data.get("status")) is None and _string(data.get("content")) is None:
+            return None
+        message = Message.from_dict(data)
+        return message if message.message_handle else None
+
+    @property
+    def message_id(self) -> str | None:
+        """Return the id to fetch a message event's message with get_message.
+
+        From data's message_id, id or message_handle; None for other events.
+        """
+        if self.type not in _MESSAGE_EVENTS:
+            return None
+        return _first(self.data, _MESSAGE_ID_KEYS)
+
+    @property
+    def typing_indicator(self) -> TypingIndicator | None:
+        """Return the typing indicator of a typing.changed event.
+
+        None unless data says is_typing; its timestamp falls back to occurred_at.
+        """
+        if self.type is not EventType.TYPING_CHANGED or not any(
+            isinstance(self.data.get(key), bool) for key in ("is_typing", "isTyping")
+        ):
+            return None
+        indicator = TypingIndicator.from_dict(self.data)
+        if indicator.timestamp is None:
+            return replace(indicator, timestamp=self.occurred_at)
+        return indicator
+
+    @property
+    def line_state(self) -> LineState | None:
+        """Return the line and its new status of a line.status.changed event.
+
+        The line comes from data's sendblue_number (or line, number, phone_number),
+        the status from status (or line_status, new_status); status_changed_at
+        falls back to occurred_at. None if data names no line.
+        """
+        if self.type is not EventType.LINE_STATUS_CHANGED:
+            return None
+        if (line := _first(self.data, _LINE_KEYS)) is None:
+            return None
+        state = LineState.from_dict(
+            {
+                **self.data,
+                "sendblue_number": line,
+                "status": _first(self.data, _LINE_STATUS_KEYS),
+            }
+        )
+        if state.status_changed_at is None:
+            return replace(state, status_changed_at=self.occurred_at)
+        return state

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import TypeGuard
 
 from yarl import URL
 
@@ -13,6 +14,19 @@ AREA_CODE = re.compile(r"\d{3}|\d{5}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Sendblue documents text "< 18,996 characters".
 MAX_CONTENT_LENGTH = 18_995
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+def is_e164(value: object) -> TypeGuard[str]:
+    """Tell whether value is a phone number in E.164 format, like +15551234567."""
+    return isinstance(value, str) and E164.fullmatch(value) is not None
+
+
+def is_address(value: object) -> TypeGuard[str]:
+    """Tell whether value is an E.164 phone number or an email (an iMessage id)."""
+    return is_e164(value) or (
+        isinstance(value, str) and EMAIL.fullmatch(value) is not None
+    )
 
 
 def required(value: str | None, field: str) -> str:
@@ -25,7 +39,7 @@ def required(value: str | None, field: str) -> str:
 
 def phone(value: str | None, field: str) -> str:
     """Accept an E.164 phone number only."""
-    if not isinstance(value, str) or not E164.fullmatch(value):
+    if not is_e164(value):
         msg = f"{field} must be a phone number in E.164 format, like +15551234567"
         raise SendblueInputError(msg, field=field)
     return value
@@ -38,9 +52,7 @@ def optional_phone(value: str | None, field: str) -> str | None:
 
 def phone_or_email(value: str | None, field: str) -> str:
     """Accept an E.164 phone number or an email address (an iMessage id)."""
-    if not isinstance(value, str) or not (
-        E164.fullmatch(value) or EMAIL.fullmatch(value)
-    ):
+    if not is_address(value):
         msg = f"{field} must be an E.164 phone number or an email address"
         raise SendblueInputError(msg, field=field)
     return value
@@ -155,3 +167,10 @@ def area_code(value: str | None, field: str) -> str | None:
         msg = f"{field} must be a 3-digit area code or a 5-digit ZIP code"
         raise SendblueInputError(msg, field=field)
     return value
+
+
+def upload_size(size: int, field: str) -> None:
+    """Keep a file within Sendblue's upload limit."""
+    if size > MAX_UPLOAD_BYTES:
+        msg = f"{field} is larger than Sendblue's 100 MB upload limit"
+        raise SendblueInputError(msg, field=field)
