@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .api.validation import E164, EMAIL
+from .api import is_e164
 
 # A Sendblue group id: letters, digits, "-" and "_", at least one letter (the
 # documented ids look like sb_group_<uuid>). A mistyped number never has one.
@@ -63,16 +63,6 @@ PLANS: dict[str, NumberingPlan] = {
     "SG": NumberingPlan("65", None, range(8, 9)),
     "ZA": NumberingPlan("27", "0", range(9, 10)),
 }
-
-
-def is_e164(value: str) -> bool:
-    """Return whether the value is an E.164 phone number."""
-    return E164.fullmatch(value) is not None
-
-
-def is_address(value: str) -> bool:
-    """Return whether the value is an E.164 number or an iMessage e-mail address."""
-    return is_e164(value) or EMAIL.fullmatch(value) is not None
 
 
 def is_group_id(value: str) -> bool:

@@ -37,13 +37,14 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 
-from .addresses import format_number, is_address
+from .addresses import format_number
 from .api import (
     SendblueAuthenticationError,
     SendblueClient,
     SendblueConnectionError,
     SendblueNotFoundError,
     SendblueServerError,
+    is_address,
 )
 from .const import (
     CONF_ACCOUNT_EMAIL,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .addresses import is_group_id, looks_like_number, normalize_number
-from .api import SendStyle
-from .api.validation import EMAIL, MAX_CONTENT_LENGTH
+from .api import MAX_CONTENT_LENGTH, SendStyle
+from .api.validation import EMAIL
 from .const import CONF_DEFAULT_LINE
 from .data import SendblueConfigEntry
 from .errors import invalid

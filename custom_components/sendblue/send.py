@@ -13,8 +13,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import SendblueAuthenticationError, SendblueError, SendStyle
-from .api.client import MAX_UPLOAD_BYTES
+from .api import (
+    MAX_UPLOAD_BYTES,
+    SendblueAuthenticationError,
+    SendblueError,
+    SendStyle,
+)
 from .const import DOMAIN
 from .data import SendblueConfigEntry
 from .errors import error_translation, ha_error, invalid, start_reauth
