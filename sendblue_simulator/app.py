@@ -18,6 +18,7 @@ from .models import iso
 from .routes import (
     account,
     contacts,
+    events,
     groups,
     interactions,
     media,
@@ -31,6 +32,9 @@ CONTROL_PREFIX = "/_sim/"
 MEDIA_PREFIX = "/media/"
 AUTH_HEADERS = ("sb-api-key-id", "sb-api-secret-key")
 REDACTED = "***"
+INFLIGHT = web.AppKey(
+    "sendblue_simulator_inflight", set[asyncio.Task[web.StreamResponse]]
+)
 
 
 def _is_control(request: web.Request) -> bool:
@@ -65,6 +69,35 @@ async def _log_entry(request: web.Request) -> dict[str, Any]:
         "status": None,
         "fault": None,
     }
+
+
+@web.middleware
+async def finish_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Handle a request to the end even when its caller leaves, as a server would."""
+    if request.path == events.EVENTS_PATH:
+        # A stream has nothing to finish: it ends when its client leaves.
+        return await handler(request)
+    inflight = request.app[INFLIGHT]
+
+    async def handle() -> web.StreamResponse:
+        return await handler(request)
+
+    # Eager: a handler that never waits runs at once, as it would unshielded.
+    task = asyncio.create_task(handle(), eager_start=True)
+    if not task.done():
+        inflight.add(task)
+        task.add_done_callback(inflight.discard)
+    return await asyncio.shield(task)
+
+
+async def _cancel_inflight(app: web.Application) -> None:
+    """Cancel the requests still being handled (the server is stopping)."""
+    tasks = app[INFLIGHT]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @web.middleware
@@ -167,6 +200,7 @@ def build_app(
     """Create the application serving the Sendblue API and the /_sim/ control API."""
     app = web.Application(
         middlewares=[
+            finish_middleware,
             log_middleware,
             error_middleware,
             fault_middleware,
@@ -176,6 +210,8 @@ def build_app(
         client_max_size=state.config.max_upload_bytes + 1024 * 1024,
     )
     app[STATE] = state
+    app[INFLIGHT] = set()
+    app.on_cleanup.append(_cancel_inflight)
     for module in (
         account,
         messages,
@@ -184,6 +220,7 @@ def build_app(
         media,
         contacts,
         webhook_config,
+        events,
     ):
         module.setup(app)
     control.setup(app, owner)

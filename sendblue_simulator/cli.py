@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import is_e164
+from .events import DataShape
 from .server import Simulator
 from .state import DEFAULT_LINES, SimulatorConfig
 
@@ -20,6 +21,18 @@ def _e164(value: str) -> str:
         msg = f"{value!r} is not an E.164 number (e.g. +15125550101)"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _positive(value: str) -> float:
+    """Argparse type for a positive number of seconds."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        msg = f"{value!r} is not a positive number of seconds"
+        raise argparse.ArgumentTypeError(msg)
+    return seconds
 
 
 def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
@@ -49,6 +62,24 @@ def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
     parser.add_argument(
         "--public-url", default=None, help="base URL used in media_url links"
     )
+    parser.add_argument(
+        "--event-heartbeat-seconds",
+        type=_positive,
+        default=defaults.event_heartbeat_s,
+        help="event stream heartbeat interval (default 15)",
+    )
+    parser.add_argument(
+        "--event-rotate-seconds",
+        type=_positive,
+        default=defaults.event_rotate_s,
+        help="event stream lifetime before the server ends it (default 900)",
+    )
+    parser.add_argument(
+        "--event-data-shape",
+        choices=[str(shape) for shape in DataShape],
+        default=defaults.event_data_shape,
+        help="data of message events (default minimal)",
+    )
     args = parser.parse_args(argv)
     return SimulatorConfig(
         host=args.host,
@@ -60,6 +91,9 @@ def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
         lines=tuple(args.lines),
         account_email=args.account_email,
         public_url=args.public_url,
+        event_heartbeat_s=args.event_heartbeat_seconds,
+        event_rotate_s=args.event_rotate_seconds,
+        event_data_shape=args.event_data_shape,
     )
 
 

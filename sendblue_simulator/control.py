@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from aiohttp import web
 
 from .errors import ApiError, is_e164, is_email, is_url
+from .events import EventOptions, MalformedKind
 from .faults import FaultKind, FaultRule
 from .http import read_body
 from .models import LINE_STATUSES, SERVICES, JSONDict, iso
@@ -29,6 +30,10 @@ class SimulatorControl:
     def state(self) -> dict[str, Any]:
         """Return the whole state dump (what GET /_sim/state returns)."""
         return self._state.dump()
+
+    def events(self) -> JSONDict:
+        """Return the event stream's settings, counters and open streams."""
+        return self._state.events.dump()
 
     def messages(self, *, outbound: bool | None = None) -> list[JSONDict]:
         """Return stored message records (soft-deleted ones included, flagged)."""
@@ -212,10 +217,7 @@ class SimulatorControl:
         if line is None or status not in LINE_STATUSES:
             msg = "unknown line or status"
             raise ValueError(msg)
-        now = self._state.clock.now()
-        line.status = status
-        line.status_changed_at = now
-        line.degraded_since = now if status == "DEGRADED" else None
+        self._state.set_line_status(line, status)
 
     def fulfill_line_request(
         self, request_id: str, number: str | None = None
@@ -228,7 +230,7 @@ class SimulatorControl:
             raise ValueError(msg)
         area = (ticket.desired_area_code or "512")[:3]
         number = number or f"+1{area}555{state.rng.randrange(200, 300):04d}"
-        state.add_line(number)
+        state.assign_line(number)
         ticket.status = "FULFILLED"
         ticket.fulfilled_number = number
         ticket.fulfilled_at = state.clock.now()
@@ -249,6 +251,34 @@ class SimulatorControl:
     def reset(self) -> None:
         """Forget everything (same seed, same lines)."""
         self._state.reset()
+
+    # ---------------------------------------------------------------- events
+
+    def configure_events(self, **options: Unpack[EventOptions]) -> JSONDict:
+        """Set the stream's heartbeat_seconds, rotate_seconds, data_shape, available."""
+        return self._state.events.configure(**options)
+
+    def drop_streams(self) -> int:
+        """End every open event stream now; return how many."""
+        return self._state.events.drop()
+
+    def stall_streams(self) -> int:
+        """Keep open streams open but write nothing more to them until resumed."""
+        return self._state.events.stall()
+
+    def resume_streams(self) -> int:
+        """Let stalled streams write heartbeats and events again."""
+        return self._state.events.resume()
+
+    def send_malformed(self, kind: MalformedKind | str) -> int:
+        """Write one bad frame of kind to every open stream; return how many."""
+        return self._state.events.malformed(kind)
+
+    async def wait_for_streams(self, count: int, max_wait: float = 5.0) -> JSONDict:
+        """Wait (at most max_wait real seconds) until exactly count streams are open."""
+        async with asyncio.timeout(max_wait):
+            await self._state.events.wait_for_streams(count)
+        return self.events()
 
     # ---------------------------------------------------------------- time
 
@@ -287,7 +317,8 @@ class SimulatorControl:
         start = state.clock.monotonic()
         while True:
             await self.drain()
-            due = state.scheduler.next_due()
+            # Heartbeats and rotations of open streams never end; they are not work.
+            due = state.scheduler.next_work_due()
             if due is None or due - start > max_seconds:
                 return
             await self.advance(due - state.clock.monotonic())
@@ -315,6 +346,21 @@ def _control(request: web.Request) -> SimulatorControl:
 def _bad(err: Exception) -> ApiError:
     """Turn a control ValueError into a 400 envelope."""
     return ApiError(400, {"status": "ERROR", "message": str(err)})
+
+
+def _flag(body: Mapping[str, Any], name: str) -> bool | None:
+    """Return a JSON boolean field (None when absent)."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise _bad(ValueError(f"{name} must be true or false"))
+    return value
+
+
+def _seconds(value: object) -> float:
+    """Return a non-negative JSON number of seconds."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise _bad(ValueError("seconds must be a non-negative number"))
+    return float(value)
 
 
 async def _state(request: web.Request) -> web.Response:
@@ -448,15 +494,9 @@ async def _reset(request: web.Request) -> web.Response:
 async def _advance(request: web.Request) -> web.Response:
     """POST /_sim/advance {seconds}."""
     body = await read_body(request)
-    seconds = body.get("seconds")
-    if (
-        not isinstance(seconds, (int, float))
-        or isinstance(seconds, bool)
-        or seconds < 0
-    ):
-        raise _bad(ValueError("seconds must be a non-negative number"))
+    seconds = _seconds(body.get("seconds"))
     control = _control(request)
-    await control.advance(float(seconds))
+    await control.advance(seconds)
     return web.json_response({"status": "OK", "now": control.now()})
 
 
@@ -471,6 +511,64 @@ async def _clear_requests(request: web.Request) -> web.Response:
     """DELETE /_sim/requests."""
     _control(request).clear_requests()
     return web.json_response({"status": "OK"})
+
+
+async def _event_settings(request: web.Request) -> web.Response:
+    """POST /_sim/events/settings {heartbeat_seconds, rotate_seconds, ...}."""
+    body = await read_body(request)
+    available = _flag(body, "available")
+    try:
+        events = _control(request).configure_events(
+            heartbeat_seconds=body.get("heartbeat_seconds"),
+            rotate_seconds=body.get("rotate_seconds"),
+            data_shape=body.get("data_shape"),
+            available=available,
+        )
+    except (TypeError, ValueError) as err:
+        raise _bad(err) from err
+    return web.json_response(events)
+
+
+async def _drop_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/drop."""
+    return web.json_response({"streams": _control(request).drop_streams()})
+
+
+async def _stall_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/stall."""
+    return web.json_response({"streams": _control(request).stall_streams()})
+
+
+async def _resume_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/resume."""
+    return web.json_response({"streams": _control(request).resume_streams()})
+
+
+async def _malformed(request: web.Request) -> web.Response:
+    """POST /_sim/events/malformed {kind}."""
+    body = await read_body(request)
+    try:
+        streams = _control(request).send_malformed(str(body.get("kind")))
+    except ValueError as err:
+        raise _bad(err) from err
+    return web.json_response({"streams": streams})
+
+
+async def _wait_for_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/wait {count, max_wait?} (504 when max_wait passes first)."""
+    body = await read_body(request)
+    count = body.get("count")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise _bad(ValueError("count must be a non-negative integer"))
+    max_wait = _seconds(body.get("max_wait", 5.0))
+    try:
+        events = await _control(request).wait_for_streams(count, max_wait)
+    except TimeoutError:
+        raise ApiError(
+            504,
+            {"status": "ERROR", "message": f"{count} open streams not reached"},
+        ) from None
+    return web.json_response(events)
 
 
 def setup(app: web.Application, control: SimulatorControl) -> None:
@@ -490,3 +588,9 @@ def setup(app: web.Application, control: SimulatorControl) -> None:
     app.router.add_post("/_sim/advance", _advance)
     app.router.add_post("/_sim/drain", _drain)
     app.router.add_delete("/_sim/requests", _clear_requests)
+    app.router.add_post("/_sim/events/settings", _event_settings)
+    app.router.add_post("/_sim/events/drop", _drop_streams)
+    app.router.add_post("/_sim/events/stall", _stall_streams)
+    app.router.add_post("/_sim/events/resume", _resume_streams)
+    app.router.add_post("/_sim/events/malformed", _malformed)
+    app.router.add_post("/_sim/events/wait", _wait_for_streams)

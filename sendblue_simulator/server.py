@@ -77,8 +77,13 @@ class Simulator:
         """Start the delivery worker, the scheduler and the HTTP server."""
         await self.state.dispatcher.start()
         self.scheduler.start()
+        # Cancelling a handler whose client left is how a stream notices it;
+        # finish_middleware shields every other request from it.
         self._runner = web.AppRunner(
-            self.app, shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None
+            self.app,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+            access_log=None,
+            handler_cancellation=True,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
@@ -87,6 +92,8 @@ class Simulator:
 
     async def stop(self) -> None:
         """Stop serving and cancel background work."""
+        # Open streams would hold the shutdown for its whole timeout.
+        self.state.events.drop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -85,5 +85,12 @@ def test_parse_args_defaults_and_validation() -> None:
     assert config.lines == ("+15125550101", "+15125550102")
     assert config.latency_ms == 0
     assert config.seed is None
+    assert (config.event_heartbeat_s, config.event_rotate_s) == (15, 900)
+    assert config.event_data_shape == "minimal"
     with pytest.raises(SystemExit):
         parse_args(["--lines", "5125550101"])
+    with pytest.raises(SystemExit):
+        parse_args(["--event-heartbeat-seconds", "0"])
+    with pytest.raises(SystemExit):
+        parse_args(["--event-rotate-seconds", "soon"])
+    assert parse_args(["--event-data-shape", "full"]).event_data_shape == "full"
