@@ -11,7 +11,7 @@ from aiohttp import web
 
 from . import control
 from .errors import ApiError
-from .faults import FaultKind
+from .faults import FaultKind, FaultRule
 from .http import STATE, state_of
 from .limits import retry_after_header
 from .models import iso
@@ -68,6 +68,7 @@ async def _log_entry(request: web.Request) -> dict[str, Any]:
         "at": iso(state_of(request).clock.now()),
         "status": None,
         "fault": None,
+        "fault_after": None,
     }
 
 
@@ -128,14 +129,40 @@ async def error_middleware(
 async def fault_middleware(
     request: web.Request, handler: Handler
 ) -> web.StreamResponse:
-    """Apply the injected fault for this request, if any."""
+    """Apply the injected fault for this request, if any (before or after handling)."""
     if _is_control(request):
         return await handler(request)
-    rule = state_of(request).faults.pick(request.path)
+    # A stream has no single answer to replace, so after-faults leave it alone.
+    rule = state_of(request).faults.pick(
+        request.path, after_allowed=request.path != events.EVENTS_PATH
+    )
     if rule is None:
         return await handler(request)
-    if (entry := request.get("log_entry")) is not None:
+    entry = request.get("log_entry")
+    if entry is not None:
         entry["fault"] = str(rule.kind)
+        entry["fault_after"] = rule.after
+    if not rule.after:
+        return await _apply_fault(request, rule, lambda: handler(request))
+    try:
+        answer = await handler(request)
+    except ApiError as err:
+        answer = web.json_response(err.body, status=err.status, headers=err.headers)
+    if entry is not None:
+        entry["handled_status"] = answer.status
+
+    async def held() -> web.StreamResponse:
+        return answer
+
+    return await _apply_fault(request, rule, held)
+
+
+async def _apply_fault(
+    request: web.Request,
+    rule: FaultRule,
+    answer: Callable[[], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Answer with the fault instead of answer() (delay: answer() late)."""
     match rule.kind:
         case FaultKind.RATE_LIMIT:
             raise ApiError(
@@ -149,7 +176,7 @@ async def fault_middleware(
             raise ApiError(503, {"status": "ERROR", "message": "Service unavailable"})
         case FaultKind.DELAY:
             await asyncio.sleep(rule.delay_ms / 1000)
-            return await handler(request)
+            return await answer()
         case FaultKind.RESET:
             if request.transport is not None:
                 request.transport.abort()

@@ -171,8 +171,9 @@ class SimulatorControl:
         path_prefix: str | None = None,
         retry_after: int = 1,
         delay_ms: int = 5000,
+        after: bool = False,
     ) -> JSONDict:
-        """Fault the next count requests, or a share (probability) of requests."""
+        """Fault the next count requests, or a share; after: once they were handled."""
         if probability is not None and not 0 <= probability <= 1:
             msg = "probability must be between 0 and 1"
             raise ValueError(msg)
@@ -186,6 +187,7 @@ class SimulatorControl:
             path_prefix=path_prefix,
             retry_after=retry_after,
             delay_ms=delay_ms,
+            after=after,
         )
         return self._state.faults.add(rule).as_json()
 
@@ -416,9 +418,12 @@ async def _add_fault(request: web.Request) -> web.Response:
     """POST /_sim/faults."""
     body = await read_body(request)
     allowed = {"count", "probability", "path_prefix", "retry_after", "delay_ms"}
+    after = _flag(body, "after")
     try:
         rule = _control(request).add_fault(
-            str(body.get("kind")), **{k: v for k, v in body.items() if k in allowed}
+            str(body.get("kind")),
+            **{k: v for k, v in body.items() if k in allowed},
+            after=bool(after),
         )
     except (TypeError, ValueError) as err:
         raise _bad(err) from err
