@@ -252,3 +252,13 @@ def build_app(
         module.setup(app)
     control.setup(app, owner)
     return app
+
+
+def build_control_app(
+    state: SimulatorState, owner: control.SimulatorControl
+) -> web.Application:
+    """Create the application serving only /_sim/ (on its own port)."""
+    app = web.Application(middlewares=[error_middleware, not_found_middleware])
+    app[STATE] = state
+    control.setup(app, owner)
+    return app

@@ -63,6 +63,13 @@ def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
         "--public-url", default=None, help="base URL used in media_url links"
     )
     parser.add_argument(
+        "--control-port",
+        type=int,
+        default=None,
+        help="serve /_sim/ on this port too, so it answers during an outage"
+        " (0 picks a free one; default: the API port only)",
+    )
+    parser.add_argument(
         "--event-heartbeat-seconds",
         type=_positive,
         default=defaults.event_heartbeat_s,
@@ -91,6 +98,7 @@ def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
         lines=tuple(args.lines),
         account_email=args.account_email,
         public_url=args.public_url,
+        control_port=args.control_port,
         event_heartbeat_s=args.event_heartbeat_seconds,
         event_rotate_s=args.event_rotate_seconds,
         event_data_shape=args.event_data_shape,
@@ -111,7 +119,7 @@ async def serve(config: SimulatorConfig) -> None:
         f"sb-api-key-id: {simulator.api_key_id}\n"
         f"sb-api-secret-key: {simulator.api_secret_key}\n"
         f"lines: {' '.join(simulator.lines)}\n"
-        f"control API: {simulator.base_url}/_sim/state\n"
+        f"control API: {simulator.control_url}/_sim/state\n"
     )
     sys.stdout.flush()
     try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from typing import Any, Unpack
+import logging
+from collections.abc import Coroutine, Iterable, Mapping
+from datetime import timedelta
+from typing import Any, Protocol, Unpack
 
 from aiohttp import web
 
+from .clock import TimerHandle
 from .errors import ApiError, is_e164, is_email, is_url
 from .events import EventOptions, MalformedKind
 from .faults import FaultKind, FaultRule
@@ -15,21 +18,56 @@ from .http import read_body
 from .models import LINE_STATUSES, SERVICES, JSONDict, iso
 from .state import DEFAULT_ERROR_CODE, SimulatorState
 
+_LOGGER = logging.getLogger(__name__)
 DEFAULT_MAX_SIMULATED_S = 86_400.0
+
+
+class Listener(Protocol):
+    """The server side of an outage: the API port can stop and start listening."""
+
+    @property
+    def listening(self) -> bool:
+        """Tell whether the API port accepts connections."""
+        ...
+
+    async def stop_listening(self, *, keep: object | None = None) -> None:
+        """Refuse connections on the API port and close the open ones (but keep)."""
+        ...
+
+    async def start_listening(self) -> None:
+        """Accept connections on the same API port again."""
+        ...
 
 
 class SimulatorControl:
     """Drive and inspect a simulator from tests, the demo and benchmarks."""
 
-    def __init__(self, state: SimulatorState) -> None:
-        """Wrap the simulator state."""
+    def __init__(self, state: SimulatorState, listener: Listener | None = None) -> None:
+        """Wrap the simulator state (and the server, for outages)."""
         self._state = state
+        self._listener = listener
+        self._outage_until: float | None = None
+        self._outage_timer: TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ---------------------------------------------------------------- inspect
 
     def state(self) -> dict[str, Any]:
         """Return the whole state dump (what GET /_sim/state returns)."""
-        return self._state.dump()
+        return self._state.dump() | {"server": self.server()}
+
+    def server(self) -> JSONDict:
+        """Return whether the API port listens, and until when an outage lasts."""
+        until = None
+        if self._outage_until is not None:
+            clock = self._state.clock
+            until = iso(
+                clock.now() + timedelta(seconds=self._outage_until - clock.monotonic())
+            )
+        return {
+            "listening": self._listener is None or self._listener.listening,
+            "outage_until": until,
+        }
 
     def events(self) -> JSONDict:
         """Return the event stream's settings, counters and open streams."""
@@ -251,8 +289,11 @@ class SimulatorControl:
         self._state.limits.enabled = enabled
 
     def reset(self) -> None:
-        """Forget everything (same seed, same lines)."""
+        """Forget everything (same seed, same lines); an outage runs on to its end."""
         self._state.reset()
+        if self._outage_until is not None:
+            # reset cleared the scheduler, and with it the end of the outage.
+            self._arm_outage_end(self._outage_until - self._state.clock.monotonic())
 
     # ---------------------------------------------------------------- events
 
@@ -282,6 +323,67 @@ class SimulatorControl:
             await self._state.events.wait_for_streams(count)
         return self.events()
 
+    # ---------------------------------------------------------------- outage
+
+    def _require_listener(self) -> Listener:
+        """Return the server, which an outage needs."""
+        if self._listener is None:
+            msg = "this control has no server to take down"
+            raise RuntimeError(msg)
+        return self._listener
+
+    async def outage(self, seconds: float, *, keep: object | None = None) -> JSONDict:
+        """Refuse connections on the API port for seconds of clock time."""
+        listener = self._require_listener()
+        if isinstance(seconds, bool) or not seconds > 0:
+            msg = "seconds must be a positive number"
+            raise ValueError(msg)
+        self._outage_until = self._state.clock.monotonic() + seconds
+        self._arm_outage_end(seconds)
+        await listener.stop_listening(keep=keep)
+        return self.server()
+
+    async def end_outage(self) -> JSONDict:
+        """Listen on the API port again now."""
+        listener = self._require_listener()
+        self._cancel_outage_end()
+        await listener.start_listening()
+        return self.server()
+
+    def _arm_outage_end(self, seconds: float) -> None:
+        """Plan the end of the outage on the simulator clock."""
+        if self._outage_timer is not None:
+            self._outage_timer.cancel()
+        self._outage_timer = self._state.scheduler.call_later(
+            seconds, self._outage_over
+        )
+
+    def _cancel_outage_end(self) -> None:
+        """Forget the planned end of the outage."""
+        if self._outage_timer is not None:
+            self._outage_timer.cancel()
+            self._outage_timer = None
+        self._outage_until = None
+
+    def _outage_over(self) -> None:
+        """Start listening again (from the scheduler, which cannot await)."""
+        self._cancel_outage_end()
+        self._spawn(self._require_listener().start_listening())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work in a task that drain() waits for."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
+
+    async def close(self) -> None:
+        """Cancel work in flight (the server is stopping)."""
+        self._cancel_outage_end()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     # ---------------------------------------------------------------- time
 
     def now(self) -> str | None:
@@ -294,6 +396,8 @@ class SimulatorControl:
         while True:
             state.scheduler.run_due()
             await state.dispatcher.join()
+            if self._tasks:
+                await asyncio.gather(*self._tasks)
             if not state.scheduler.has_due():
                 return
 
@@ -334,6 +438,12 @@ class SimulatorControl:
         return [record.as_json() for record in records]
 
 
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """Say why background work failed (nobody may be waiting for it)."""
+    if not task.cancelled() and (err := task.exception()) is not None:
+        _LOGGER.error("Simulator background work failed", exc_info=err)
+
+
 # -------------------------------------------------------------------- HTTP
 
 
@@ -358,10 +468,16 @@ def _flag(body: Mapping[str, Any], name: str) -> bool | None:
     return value
 
 
-def _seconds(value: object) -> float:
-    """Return a non-negative JSON number of seconds."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-        raise _bad(ValueError("seconds must be a non-negative number"))
+def _seconds(value: object, *, allow_zero: bool = True) -> float:
+    """Return a JSON number of seconds (non-negative, or positive)."""
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        kind = "non-negative" if allow_zero else "positive"
+        raise _bad(ValueError(f"seconds must be a {kind} number"))
     return float(value)
 
 
@@ -576,6 +692,22 @@ async def _wait_for_streams(request: web.Request) -> web.Response:
     return web.json_response(events)
 
 
+async def _outage(request: web.Request) -> web.Response:
+    """POST /_sim/outage {seconds}: the API port refuses connections meanwhile."""
+    body = await read_body(request)
+    seconds = _seconds(body.get("seconds"), allow_zero=False)
+    # On a shared port this very connection must live to carry the answer.
+    server = await _control(request).outage(seconds, keep=request.protocol)
+    response = web.json_response(server)
+    response.force_close()
+    return response
+
+
+async def _end_outage(request: web.Request) -> web.Response:
+    """DELETE /_sim/outage: listen on the API port again now."""
+    return web.json_response(await _control(request).end_outage())
+
+
 def setup(app: web.Application, control: SimulatorControl) -> None:
     """Register the /_sim/ routes."""
     app[CONTROL] = control
@@ -599,3 +731,5 @@ def setup(app: web.Application, control: SimulatorControl) -> None:
     app.router.add_post("/_sim/events/resume", _resume_streams)
     app.router.add_post("/_sim/events/malformed", _malformed)
     app.router.add_post("/_sim/events/wait", _wait_for_streams)
+    app.router.add_post("/_sim/outage", _outage)
+    app.router.add_delete("/_sim/outage", _end_outage)

@@ -57,6 +57,7 @@ class SimulatorConfig:
     max_upload_bytes: int = 100 * 1024 * 1024
     seats: tuple[tuple[str, str, str], ...] = (("agent@example.com", "Demo", "Agent"),)
     public_url: str | None = None
+    control_port: int | None = None
     event_heartbeat_s: float = 15.0
     event_rotate_s: float = 900.0
     event_data_shape: str = "minimal"
