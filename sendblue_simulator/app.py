@@ -11,13 +11,14 @@ from aiohttp import web
 
 from . import control
 from .errors import ApiError
-from .faults import FaultKind
+from .faults import FaultKind, FaultRule
 from .http import STATE, state_of
 from .limits import retry_after_header
 from .models import iso
 from .routes import (
     account,
     contacts,
+    events,
     groups,
     interactions,
     media,
@@ -31,6 +32,9 @@ CONTROL_PREFIX = "/_sim/"
 MEDIA_PREFIX = "/media/"
 AUTH_HEADERS = ("sb-api-key-id", "sb-api-secret-key")
 REDACTED = "***"
+INFLIGHT = web.AppKey(
+    "sendblue_simulator_inflight", set[asyncio.Task[web.StreamResponse]]
+)
 
 
 def _is_control(request: web.Request) -> bool:
@@ -64,7 +68,37 @@ async def _log_entry(request: web.Request) -> dict[str, Any]:
         "at": iso(state_of(request).clock.now()),
         "status": None,
         "fault": None,
+        "fault_after": None,
     }
+
+
+@web.middleware
+async def finish_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Handle a request to the end even when its caller leaves, as a server would."""
+    if request.path == events.EVENTS_PATH:
+        # A stream has nothing to finish: it ends when its client leaves.
+        return await handler(request)
+    inflight = request.app[INFLIGHT]
+
+    async def handle() -> web.StreamResponse:
+        return await handler(request)
+
+    # Eager: a handler that never waits runs at once, as it would unshielded.
+    task = asyncio.create_task(handle(), eager_start=True)
+    if not task.done():
+        inflight.add(task)
+        task.add_done_callback(inflight.discard)
+    return await asyncio.shield(task)
+
+
+async def _cancel_inflight(app: web.Application) -> None:
+    """Cancel the requests still being handled (the server is stopping)."""
+    tasks = app[INFLIGHT]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @web.middleware
@@ -95,14 +129,40 @@ async def error_middleware(
 async def fault_middleware(
     request: web.Request, handler: Handler
 ) -> web.StreamResponse:
-    """Apply the injected fault for this request, if any."""
+    """Apply the injected fault for this request, if any (before or after handling)."""
     if _is_control(request):
         return await handler(request)
-    rule = state_of(request).faults.pick(request.path)
+    # A stream has no single answer to replace, so after-faults leave it alone.
+    rule = state_of(request).faults.pick(
+        request.path, after_allowed=request.path != events.EVENTS_PATH
+    )
     if rule is None:
         return await handler(request)
-    if (entry := request.get("log_entry")) is not None:
+    entry = request.get("log_entry")
+    if entry is not None:
         entry["fault"] = str(rule.kind)
+        entry["fault_after"] = rule.after
+    if not rule.after:
+        return await _apply_fault(request, rule, lambda: handler(request))
+    try:
+        answer = await handler(request)
+    except ApiError as err:
+        answer = web.json_response(err.body, status=err.status, headers=err.headers)
+    if entry is not None:
+        entry["handled_status"] = answer.status
+
+    async def held() -> web.StreamResponse:
+        return answer
+
+    return await _apply_fault(request, rule, held)
+
+
+async def _apply_fault(
+    request: web.Request,
+    rule: FaultRule,
+    answer: Callable[[], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Answer with the fault instead of answer() (delay: answer() late)."""
     match rule.kind:
         case FaultKind.RATE_LIMIT:
             raise ApiError(
@@ -116,7 +176,7 @@ async def fault_middleware(
             raise ApiError(503, {"status": "ERROR", "message": "Service unavailable"})
         case FaultKind.DELAY:
             await asyncio.sleep(rule.delay_ms / 1000)
-            return await handler(request)
+            return await answer()
         case FaultKind.RESET:
             if request.transport is not None:
                 request.transport.abort()
@@ -167,6 +227,7 @@ def build_app(
     """Create the application serving the Sendblue API and the /_sim/ control API."""
     app = web.Application(
         middlewares=[
+            finish_middleware,
             log_middleware,
             error_middleware,
             fault_middleware,
@@ -176,6 +237,8 @@ def build_app(
         client_max_size=state.config.max_upload_bytes + 1024 * 1024,
     )
     app[STATE] = state
+    app[INFLIGHT] = set()
+    app.on_cleanup.append(_cancel_inflight)
     for module in (
         account,
         messages,
@@ -184,7 +247,18 @@ def build_app(
         media,
         contacts,
         webhook_config,
+        events,
     ):
         module.setup(app)
+    control.setup(app, owner)
+    return app
+
+
+def build_control_app(
+    state: SimulatorState, owner: control.SimulatorControl
+) -> web.Application:
+    """Create the application serving only /_sim/ (on its own port)."""
+    app = web.Application(middlewares=[error_middleware, not_found_middleware])
+    app[STATE] = state
     control.setup(app, owner)
     return app

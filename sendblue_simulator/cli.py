@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import is_e164
+from .events import DataShape
 from .server import Simulator
 from .state import DEFAULT_LINES, SimulatorConfig
 
@@ -20,6 +21,18 @@ def _e164(value: str) -> str:
         msg = f"{value!r} is not an E.164 number (e.g. +15125550101)"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _positive(value: str) -> float:
+    """Argparse type for a positive number of seconds."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        msg = f"{value!r} is not a positive number of seconds"
+        raise argparse.ArgumentTypeError(msg)
+    return seconds
 
 
 def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
@@ -49,6 +62,31 @@ def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
     parser.add_argument(
         "--public-url", default=None, help="base URL used in media_url links"
     )
+    parser.add_argument(
+        "--control-port",
+        type=int,
+        default=None,
+        help="serve /_sim/ on this port too, so it answers during an outage"
+        " (0 picks a free one; default: the API port only)",
+    )
+    parser.add_argument(
+        "--event-heartbeat-seconds",
+        type=_positive,
+        default=defaults.event_heartbeat_s,
+        help="event stream heartbeat interval (default 15)",
+    )
+    parser.add_argument(
+        "--event-rotate-seconds",
+        type=_positive,
+        default=defaults.event_rotate_s,
+        help="event stream lifetime before the server ends it (default 900)",
+    )
+    parser.add_argument(
+        "--event-data-shape",
+        choices=[str(shape) for shape in DataShape],
+        default=defaults.event_data_shape,
+        help="data of message events (default minimal)",
+    )
     args = parser.parse_args(argv)
     return SimulatorConfig(
         host=args.host,
@@ -60,6 +98,10 @@ def parse_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
         lines=tuple(args.lines),
         account_email=args.account_email,
         public_url=args.public_url,
+        control_port=args.control_port,
+        event_heartbeat_s=args.event_heartbeat_seconds,
+        event_rotate_s=args.event_rotate_seconds,
+        event_data_shape=args.event_data_shape,
     )
 
 
@@ -77,7 +119,7 @@ async def serve(config: SimulatorConfig) -> None:
         f"sb-api-key-id: {simulator.api_key_id}\n"
         f"sb-api-secret-key: {simulator.api_secret_key}\n"
         f"lines: {' '.join(simulator.lines)}\n"
-        f"control API: {simulator.base_url}/_sim/state\n"
+        f"control API: {simulator.control_url}/_sim/state\n"
     )
     sys.stdout.flush()
     try:

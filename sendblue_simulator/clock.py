@@ -95,6 +95,7 @@ class _Entry:
     seq: int
     callback: Callable[[], None] = field(compare=False)
     cancelled: bool = field(default=False, compare=False)
+    background: bool = field(default=False, compare=False)
 
 
 class TimerHandle:
@@ -120,10 +121,15 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
-        """Run callback after delay seconds of clock time."""
+    def call_later(
+        self, delay: float, callback: Callable[[], None], *, background: bool = False
+    ) -> TimerHandle:
+        """Run callback after delay seconds (background: run_until_idle ignores it)."""
         entry = _Entry(
-            self.clock.monotonic() + max(0.0, delay), next(self._seq), callback
+            self.clock.monotonic() + max(0.0, delay),
+            next(self._seq),
+            callback,
+            background=background,
         )
         heapq.heappush(self._heap, entry)
         self._wake.set()
@@ -134,6 +140,13 @@ class Scheduler:
         while self._heap and self._heap[0].cancelled:
             heapq.heappop(self._heap)
         return self._heap[0].when if self._heap else None
+
+    def next_work_due(self) -> float | None:
+        """Return the clock time of the next callback that is not background work."""
+        return min(
+            (e.when for e in self._heap if not (e.cancelled or e.background)),
+            default=None,
+        )
 
     def has_due(self) -> bool:
         """Tell whether some callback is due now."""

@@ -3,32 +3,75 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from typing import Any
+import logging
+from collections.abc import Coroutine, Iterable, Mapping
+from datetime import timedelta
+from typing import Any, Protocol, Unpack
 
 from aiohttp import web
 
+from .clock import TimerHandle
 from .errors import ApiError, is_e164, is_email, is_url
+from .events import EventOptions, MalformedKind
 from .faults import FaultKind, FaultRule
 from .http import read_body
 from .models import LINE_STATUSES, SERVICES, JSONDict, iso
 from .state import DEFAULT_ERROR_CODE, SimulatorState
 
+_LOGGER = logging.getLogger(__name__)
 DEFAULT_MAX_SIMULATED_S = 86_400.0
+
+
+class Listener(Protocol):
+    """The server side of an outage: the API port can stop and start listening."""
+
+    @property
+    def listening(self) -> bool:
+        """Tell whether the API port accepts connections."""
+        ...
+
+    async def stop_listening(self, *, keep: object | None = None) -> None:
+        """Refuse connections on the API port and close the open ones (but keep)."""
+        ...
+
+    async def start_listening(self) -> None:
+        """Accept connections on the same API port again."""
+        ...
 
 
 class SimulatorControl:
     """Drive and inspect a simulator from tests, the demo and benchmarks."""
 
-    def __init__(self, state: SimulatorState) -> None:
-        """Wrap the simulator state."""
+    def __init__(self, state: SimulatorState, listener: Listener | None = None) -> None:
+        """Wrap the simulator state (and the server, for outages)."""
         self._state = state
+        self._listener = listener
+        self._outage_until: float | None = None
+        self._outage_timer: TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ---------------------------------------------------------------- inspect
 
     def state(self) -> dict[str, Any]:
         """Return the whole state dump (what GET /_sim/state returns)."""
-        return self._state.dump()
+        return self._state.dump() | {"server": self.server()}
+
+    def server(self) -> JSONDict:
+        """Return whether the API port listens, and until when an outage lasts."""
+        until = None
+        if self._outage_until is not None:
+            clock = self._state.clock
+            until = iso(
+                clock.now() + timedelta(seconds=self._outage_until - clock.monotonic())
+            )
+        return {
+            "listening": self._listener is None or self._listener.listening,
+            "outage_until": until,
+        }
+
+    def events(self) -> JSONDict:
+        """Return the event stream's settings, counters and open streams."""
+        return self._state.events.dump()
 
     def messages(self, *, outbound: bool | None = None) -> list[JSONDict]:
         """Return stored message records (soft-deleted ones included, flagged)."""
@@ -166,8 +209,9 @@ class SimulatorControl:
         path_prefix: str | None = None,
         retry_after: int = 1,
         delay_ms: int = 5000,
+        after: bool = False,
     ) -> JSONDict:
-        """Fault the next count requests, or a share (probability) of requests."""
+        """Fault the next count requests, or a share; after: once they were handled."""
         if probability is not None and not 0 <= probability <= 1:
             msg = "probability must be between 0 and 1"
             raise ValueError(msg)
@@ -181,6 +225,7 @@ class SimulatorControl:
             path_prefix=path_prefix,
             retry_after=retry_after,
             delay_ms=delay_ms,
+            after=after,
         )
         return self._state.faults.add(rule).as_json()
 
@@ -212,10 +257,7 @@ class SimulatorControl:
         if line is None or status not in LINE_STATUSES:
             msg = "unknown line or status"
             raise ValueError(msg)
-        now = self._state.clock.now()
-        line.status = status
-        line.status_changed_at = now
-        line.degraded_since = now if status == "DEGRADED" else None
+        self._state.set_line_status(line, status)
 
     def fulfill_line_request(
         self, request_id: str, number: str | None = None
@@ -228,7 +270,7 @@ class SimulatorControl:
             raise ValueError(msg)
         area = (ticket.desired_area_code or "512")[:3]
         number = number or f"+1{area}555{state.rng.randrange(200, 300):04d}"
-        state.add_line(number)
+        state.assign_line(number)
         ticket.status = "FULFILLED"
         ticket.fulfilled_number = number
         ticket.fulfilled_at = state.clock.now()
@@ -247,8 +289,100 @@ class SimulatorControl:
         self._state.limits.enabled = enabled
 
     def reset(self) -> None:
-        """Forget everything (same seed, same lines)."""
+        """Forget everything (same seed, same lines); an outage runs on to its end."""
         self._state.reset()
+        if self._outage_until is not None:
+            # reset cleared the scheduler, and with it the end of the outage.
+            self._arm_outage_end(self._outage_until - self._state.clock.monotonic())
+
+    # ---------------------------------------------------------------- events
+
+    def configure_events(self, **options: Unpack[EventOptions]) -> JSONDict:
+        """Set the stream's heartbeat_seconds, rotate_seconds, data_shape, available."""
+        return self._state.events.configure(**options)
+
+    def drop_streams(self) -> int:
+        """End every open event stream now; return how many."""
+        return self._state.events.drop()
+
+    def stall_streams(self) -> int:
+        """Keep open streams open but write nothing more to them until resumed."""
+        return self._state.events.stall()
+
+    def resume_streams(self) -> int:
+        """Let stalled streams write heartbeats and events again."""
+        return self._state.events.resume()
+
+    def send_malformed(self, kind: MalformedKind | str) -> int:
+        """Write one bad frame of kind to every open stream; return how many."""
+        return self._state.events.malformed(kind)
+
+    async def wait_for_streams(self, count: int, max_wait: float = 5.0) -> JSONDict:
+        """Wait (at most max_wait real seconds) until exactly count streams are open."""
+        async with asyncio.timeout(max_wait):
+            await self._state.events.wait_for_streams(count)
+        return self.events()
+
+    # ---------------------------------------------------------------- outage
+
+    def _require_listener(self) -> Listener:
+        """Return the server, which an outage needs."""
+        if self._listener is None:
+            msg = "this control has no server to take down"
+            raise RuntimeError(msg)
+        return self._listener
+
+    async def outage(self, seconds: float, *, keep: object | None = None) -> JSONDict:
+        """Refuse connections on the API port for seconds of clock time."""
+        listener = self._require_listener()
+        if isinstance(seconds, bool) or not seconds > 0:
+            msg = "seconds must be a positive number"
+            raise ValueError(msg)
+        self._outage_until = self._state.clock.monotonic() + seconds
+        self._arm_outage_end(seconds)
+        await listener.stop_listening(keep=keep)
+        return self.server()
+
+    async def end_outage(self) -> JSONDict:
+        """Listen on the API port again now."""
+        listener = self._require_listener()
+        self._cancel_outage_end()
+        await listener.start_listening()
+        return self.server()
+
+    def _arm_outage_end(self, seconds: float) -> None:
+        """Plan the end of the outage on the simulator clock."""
+        if self._outage_timer is not None:
+            self._outage_timer.cancel()
+        self._outage_timer = self._state.scheduler.call_later(
+            seconds, self._outage_over
+        )
+
+    def _cancel_outage_end(self) -> None:
+        """Forget the planned end of the outage."""
+        if self._outage_timer is not None:
+            self._outage_timer.cancel()
+            self._outage_timer = None
+        self._outage_until = None
+
+    def _outage_over(self) -> None:
+        """Start listening again (from the scheduler, which cannot await)."""
+        self._cancel_outage_end()
+        self._spawn(self._require_listener().start_listening())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work in a task that drain() waits for."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
+
+    async def close(self) -> None:
+        """Cancel work in flight (the server is stopping)."""
+        self._cancel_outage_end()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # ---------------------------------------------------------------- time
 
@@ -262,6 +396,8 @@ class SimulatorControl:
         while True:
             state.scheduler.run_due()
             await state.dispatcher.join()
+            if self._tasks:
+                await asyncio.gather(*self._tasks)
             if not state.scheduler.has_due():
                 return
 
@@ -287,7 +423,8 @@ class SimulatorControl:
         start = state.clock.monotonic()
         while True:
             await self.drain()
-            due = state.scheduler.next_due()
+            # Heartbeats and rotations of open streams never end; they are not work.
+            due = state.scheduler.next_work_due()
             if due is None or due - start > max_seconds:
                 return
             await self.advance(due - state.clock.monotonic())
@@ -299,6 +436,12 @@ class SimulatorControl:
         async with asyncio.timeout(max_wait):
             records = await self._state.dispatcher.wait_for(count)
         return [record.as_json() for record in records]
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """Say why background work failed (nobody may be waiting for it)."""
+    if not task.cancelled() and (err := task.exception()) is not None:
+        _LOGGER.error("Simulator background work failed", exc_info=err)
 
 
 # -------------------------------------------------------------------- HTTP
@@ -315,6 +458,27 @@ def _control(request: web.Request) -> SimulatorControl:
 def _bad(err: Exception) -> ApiError:
     """Turn a control ValueError into a 400 envelope."""
     return ApiError(400, {"status": "ERROR", "message": str(err)})
+
+
+def _flag(body: Mapping[str, Any], name: str) -> bool | None:
+    """Return a JSON boolean field (None when absent)."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise _bad(ValueError(f"{name} must be true or false"))
+    return value
+
+
+def _seconds(value: object, *, allow_zero: bool = True) -> float:
+    """Return a JSON number of seconds (non-negative, or positive)."""
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        kind = "non-negative" if allow_zero else "positive"
+        raise _bad(ValueError(f"seconds must be a {kind} number"))
+    return float(value)
 
 
 async def _state(request: web.Request) -> web.Response:
@@ -370,9 +534,12 @@ async def _add_fault(request: web.Request) -> web.Response:
     """POST /_sim/faults."""
     body = await read_body(request)
     allowed = {"count", "probability", "path_prefix", "retry_after", "delay_ms"}
+    after = _flag(body, "after")
     try:
         rule = _control(request).add_fault(
-            str(body.get("kind")), **{k: v for k, v in body.items() if k in allowed}
+            str(body.get("kind")),
+            **{k: v for k, v in body.items() if k in allowed},
+            after=bool(after),
         )
     except (TypeError, ValueError) as err:
         raise _bad(err) from err
@@ -448,15 +615,9 @@ async def _reset(request: web.Request) -> web.Response:
 async def _advance(request: web.Request) -> web.Response:
     """POST /_sim/advance {seconds}."""
     body = await read_body(request)
-    seconds = body.get("seconds")
-    if (
-        not isinstance(seconds, (int, float))
-        or isinstance(seconds, bool)
-        or seconds < 0
-    ):
-        raise _bad(ValueError("seconds must be a non-negative number"))
+    seconds = _seconds(body.get("seconds"))
     control = _control(request)
-    await control.advance(float(seconds))
+    await control.advance(seconds)
     return web.json_response({"status": "OK", "now": control.now()})
 
 
@@ -471,6 +632,80 @@ async def _clear_requests(request: web.Request) -> web.Response:
     """DELETE /_sim/requests."""
     _control(request).clear_requests()
     return web.json_response({"status": "OK"})
+
+
+async def _event_settings(request: web.Request) -> web.Response:
+    """POST /_sim/events/settings {heartbeat_seconds, rotate_seconds, ...}."""
+    body = await read_body(request)
+    available = _flag(body, "available")
+    try:
+        events = _control(request).configure_events(
+            heartbeat_seconds=body.get("heartbeat_seconds"),
+            rotate_seconds=body.get("rotate_seconds"),
+            data_shape=body.get("data_shape"),
+            available=available,
+        )
+    except (TypeError, ValueError) as err:
+        raise _bad(err) from err
+    return web.json_response(events)
+
+
+async def _drop_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/drop."""
+    return web.json_response({"streams": _control(request).drop_streams()})
+
+
+async def _stall_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/stall."""
+    return web.json_response({"streams": _control(request).stall_streams()})
+
+
+async def _resume_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/resume."""
+    return web.json_response({"streams": _control(request).resume_streams()})
+
+
+async def _malformed(request: web.Request) -> web.Response:
+    """POST /_sim/events/malformed {kind}."""
+    body = await read_body(request)
+    try:
+        streams = _control(request).send_malformed(str(body.get("kind")))
+    except ValueError as err:
+        raise _bad(err) from err
+    return web.json_response({"streams": streams})
+
+
+async def _wait_for_streams(request: web.Request) -> web.Response:
+    """POST /_sim/events/wait {count, max_wait?} (504 when max_wait passes first)."""
+    body = await read_body(request)
+    count = body.get("count")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise _bad(ValueError("count must be a non-negative integer"))
+    max_wait = _seconds(body.get("max_wait", 5.0))
+    try:
+        events = await _control(request).wait_for_streams(count, max_wait)
+    except TimeoutError:
+        raise ApiError(
+            504,
+            {"status": "ERROR", "message": f"{count} open streams not reached"},
+        ) from None
+    return web.json_response(events)
+
+
+async def _outage(request: web.Request) -> web.Response:
+    """POST /_sim/outage {seconds}: the API port refuses connections meanwhile."""
+    body = await read_body(request)
+    seconds = _seconds(body.get("seconds"), allow_zero=False)
+    # On a shared port this very connection must live to carry the answer.
+    server = await _control(request).outage(seconds, keep=request.protocol)
+    response = web.json_response(server)
+    response.force_close()
+    return response
+
+
+async def _end_outage(request: web.Request) -> web.Response:
+    """DELETE /_sim/outage: listen on the API port again now."""
+    return web.json_response(await _control(request).end_outage())
 
 
 def setup(app: web.Application, control: SimulatorControl) -> None:
@@ -490,3 +725,11 @@ def setup(app: web.Application, control: SimulatorControl) -> None:
     app.router.add_post("/_sim/advance", _advance)
     app.router.add_post("/_sim/drain", _drain)
     app.router.add_delete("/_sim/requests", _clear_requests)
+    app.router.add_post("/_sim/events/settings", _event_settings)
+    app.router.add_post("/_sim/events/drop", _drop_streams)
+    app.router.add_post("/_sim/events/stall", _stall_streams)
+    app.router.add_post("/_sim/events/resume", _resume_streams)
+    app.router.add_post("/_sim/events/malformed", _malformed)
+    app.router.add_post("/_sim/events/wait", _wait_for_streams)
+    app.router.add_post("/_sim/outage", _outage)
+    app.router.add_delete("/_sim/outage", _end_outage)

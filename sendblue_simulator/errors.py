@@ -40,6 +40,7 @@ def fail_v2(status: int, message: str) -> NoReturn:
     codes = {
         400: "VALIDATION_ERROR",
         404: "NOT_FOUND",
+        406: "NOT_ACCEPTABLE",
         409: "CONFLICT",
         429: "RATE_LIMITED",
     }

@@ -20,7 +20,7 @@ class FaultKind(StrEnum):
 
 @dataclass
 class FaultRule:
-    """One fault: for `count` matching requests, or each with `probability`."""
+    """One fault for `count` requests or a `probability` share (after: once handled)."""
 
     kind: FaultKind
     count: int | None = None
@@ -28,6 +28,7 @@ class FaultRule:
     path_prefix: str | None = None
     retry_after: int = 1
     delay_ms: int = 5000
+    after: bool = False
     hits: int = 0
 
     def matches(self, path: str) -> bool:
@@ -47,6 +48,7 @@ class FaultRule:
             "path_prefix": self.path_prefix,
             "retry_after": self.retry_after,
             "delay_ms": self.delay_ms,
+            "after": self.after,
             "hits": self.hits,
         }
 
@@ -72,10 +74,14 @@ class FaultInjector:
         self.rules.append(rule)
         return rule
 
-    def pick(self, path: str) -> FaultRule | None:
+    def pick(self, path: str, *, after_allowed: bool = True) -> FaultRule | None:
         """Return the fault for a request to path, consuming counts."""
         for rule in self.rules:
-            if not rule.matches(path) or rule.exhausted():
+            if (
+                not rule.matches(path)
+                or rule.exhausted()
+                or (rule.after and not after_allowed)
+            ):
                 continue
             if rule.probability is not None and self._rng.random() >= rule.probability:
                 continue

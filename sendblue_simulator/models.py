@@ -142,7 +142,7 @@ class Message:
     def send_response(self) -> JSONDict:
         """Return the send/status response (§1.1 sample; group sample for groups)."""
         payload = self.webhook_payload()
-        keys = _SEND_RESPONSE_KEYS
+        keys: tuple[str, ...] = _SEND_RESPONSE_KEYS
         if self.message_type != "group":
             keys += _SEND_RESPONSE_ONE_TO_ONE_KEYS
         response = {key: payload[key] for key in keys}

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import Clock, Scheduler
+from .events import DataShape, EventHub, EventSettings, message_data
 from .faults import FaultInjector
 from .limits import RateLimits
 from .models import (
@@ -56,6 +57,11 @@ class SimulatorConfig:
     max_upload_bytes: int = 100 * 1024 * 1024
     seats: tuple[tuple[str, str, str], ...] = (("agent@example.com", "Demo", "Agent"),)
     public_url: str | None = None
+    control_port: int | None = None
+    event_heartbeat_s: float = 15.0
+    event_rotate_s: float = 900.0
+    event_data_shape: str = "minimal"
+    events_available: bool = True
 
 
 @dataclass
@@ -89,6 +95,15 @@ class SimulatorState:
         )
         self.limits = RateLimits(clock)
         self.faults = FaultInjector(config.seed)
+        self.events = EventHub(
+            scheduler,
+            EventSettings(
+                heartbeat_seconds=config.event_heartbeat_s,
+                rotate_seconds=config.event_rotate_s,
+                data_shape=DataShape(config.event_data_shape),
+                available=config.events_available,
+            ),
+        )
         self.reset()
 
     # ----------------------------------------------------------------- lifecycle
@@ -129,6 +144,7 @@ class SimulatorState:
         self.limits.reset()
         self.limits.enabled = self.config.rate_limits
         self.faults.reset()
+        self.events.reset()
 
     # ----------------------------------------------------------------- helpers
 
@@ -150,6 +166,46 @@ class SimulatorState:
         line = Line(number, f"worker-{len(self.lines) + 1}", self.clock.now())
         self.lines[number] = line
         return line
+
+    def assign_line(self, number: str) -> Line:
+        """Give the account a line it asked for, and tell the event stream."""
+        line = self.add_line(number)
+        self.emit_event("line.assigned", {"sendblue_number": number})
+        return line
+
+    def set_line_status(self, line: Line, status: str) -> None:
+        """Change a line's health, telling the event stream when it changed."""
+        previous = line.status
+        now = self.clock.now()
+        line.status = status
+        line.status_changed_at = now
+        line.degraded_since = now if status == "DEGRADED" else None
+        if status != previous:
+            self.emit_event(
+                "line.status.changed",
+                {
+                    "sendblue_number": line.number,
+                    "status": status,
+                    "previous_status": previous,
+                    "status_changed_at": iso(now),
+                },
+            )
+
+    def add_contact(self, phone: str) -> Contact:
+        """Store an empty contact, and tell the event stream."""
+        contact = Contact(
+            self.new_id(), phone, self.clock.now(), opt_out=phone in self.opt_outs
+        )
+        self.contacts[phone] = contact
+        self.emit_event(
+            "contact.created",
+            {
+                "phone": phone,
+                "contact_id": contact.contact_id,
+                "created_at": iso(contact.created_at),
+            },
+        )
+        return contact
 
     def service_for(self, number: str) -> str:
         """Service rule: override, else email or even last digit → iMessage."""
@@ -247,7 +303,7 @@ class SimulatorState:
         if group is not None:
             group.latest_message_id = msg.message_handle
             group.latest_comm_at = now
-        self.emit_message(msg)
+        self.emit_message(msg, "message.created")
         self._schedule_progress(msg, recipients)
         return msg
 
@@ -276,7 +332,7 @@ class SimulatorState:
             msg.error_code = error_code
             msg.error_message = DEFAULT_ERROR_MESSAGE
             msg.error_reason = "delivery_failed"
-        self.emit_message(msg)
+        self.emit_message(msg, "message.updated")
 
     def create_inbound(
         self,
@@ -317,7 +373,7 @@ class SimulatorState:
         if group is not None:
             group.latest_message_id = msg.message_handle
             group.latest_comm_at = now
-        self.emit_message(msg)
+        self.emit_message(msg, "message.received")
         return msg
 
     # ----------------------------------------------------------------- webhooks
@@ -337,8 +393,13 @@ class SimulatorState:
             targets.append((entry["url"], entry.get("secret") or self.global_secret))
         return targets
 
-    def emit_message(self, msg: Message) -> None:
-        """Post msg's current state to its webhooks (and its status_callback)."""
+    def emit_event(self, event_type: str, data: JSONDict) -> None:
+        """Send an event whose data is the same in every shape to the event stream."""
+        self.events.publish(event_type, lambda _shape: data)
+
+    def emit_message(self, msg: Message, event_type: str) -> None:
+        """Post msg's state to webhooks, status_callback and the event stream."""
+        self.events.publish(event_type, lambda shape: message_data(msg, shape))
         body = msg.webhook_payload()
         if msg.is_outbound:
             for url, secret in self.webhook_targets("outbound"):
@@ -360,6 +421,7 @@ class SimulatorState:
             "timestamp": iso(self.clock.now()),
         }
         self.activity.inbound_typing.append(dict(body))
+        self.emit_event("typing.changed", dict(body))
         for url, secret in self.webhook_targets("typing_indicator"):
             self.dispatcher.enqueue("typing_indicator", url, body, secret)
         return body
@@ -439,6 +501,7 @@ class SimulatorState:
             "deliveries": [record.as_json() for record in self.dispatcher.records],
             "requests": list(self.activity.requests),
             "faults": [rule.as_json() for rule in self.faults.rules],
+            "events": self.events.dump(),
             "line_requests": [
                 request.as_json() for request in self.line_requests.values()
             ],

@@ -190,7 +190,7 @@ async def provision_confirm(request: web.Request) -> web.Response:
     expires = state.previews.pop(str(token), None)
     if expires is None or expires < state.clock.now():
         fail(400, "Invalid or expired preview_token")
-    line = state.add_line(_new_number(state, "512"))
+    line = state.assign_line(_new_number(state, "512"))
     return ok(
         {"status": "OK", "message": "Line provisioned", "phone_number": line.number}
     )

@@ -74,15 +74,6 @@ def _set_opt_out(state: SimulatorState, number: str, *, opted_out: bool) -> None
         contact.opt_out = opted_out
 
 
-def _new_contact(state: SimulatorState, phone: str) -> Contact:
-    """Create and store an empty contact."""
-    contact = Contact(
-        state.new_id(), phone, state.clock.now(), opt_out=phone in state.opt_outs
-    )
-    state.contacts[phone] = contact
-    return contact
-
-
 def _path_contact(request: web.Request) -> Contact:
     """Return the contact named in the path (`+` literal or %2B)."""
     contact = state_of(request).contacts.get(request.match_info["phone_number"])
@@ -144,7 +135,7 @@ async def create_contact(request: web.Request) -> web.Response:
     existing = state.contacts.get(phone)
     if existing is not None and not body.get("update_if_exists"):
         fail_v2(409, "Contact already exists")
-    contact = existing or _new_contact(state, phone)
+    contact = existing or state.add_contact(phone)
     _apply_fields(state, contact, body)
     return ok({"status": "OK", "contact": contact.as_json()})
 
@@ -174,9 +165,7 @@ async def bulk_create(request: web.Request) -> web.Response:
         fail_v2(400, "Every contact needs a valid E.164 phone")
     created = []
     for item in items:
-        contact = state.contacts.get(item["phone"]) or _new_contact(
-            state, item["phone"]
-        )
+        contact = state.contacts.get(item["phone"]) or state.add_contact(item["phone"])
         _apply_fields(state, contact, item)
         created.append(contact.as_json())
     return ok({"status": "OK", "contacts": created})
@@ -221,7 +210,7 @@ async def verify(request: web.Request) -> web.Response:
     state.activity.verifications.append(
         {"number": number, "at": iso(state.clock.now())}
     )
-    contact = state.contacts.get(str(number)) or _new_contact(state, str(number))
+    contact = state.contacts.get(str(number)) or state.add_contact(str(number))
     contact.verified = True
     return ok({"status": "OK"})
 

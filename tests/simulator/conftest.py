@@ -43,3 +43,14 @@ async def raw_http(
     """Return a session without credentials (control API, media, auth tests)."""
     async with aiohttp.ClientSession(base_url=sendblue_simulator.base_url) as session:
         yield session
+
+
+async def refused(url: str) -> bool:
+    """Tell whether connecting to url is refused (a fresh connection, no pool)."""
+    async with aiohttp.ClientSession() as session:
+        try:
+            async with session.get(url) as resp:
+                await resp.read()
+        except aiohttp.ClientConnectorError as err:
+            return isinstance(err.os_error, ConnectionRefusedError)
+    return False

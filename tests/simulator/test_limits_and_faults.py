@@ -18,6 +18,11 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 LINE_1 = "+15125550101"
 LINE_2 = "+15125550102"
 CONTACT = "+15550000002"
+STATUS_FAULTS = [
+    (FaultKind.RATE_LIMIT, 429),
+    (FaultKind.SERVER_ERROR, 500),
+    (FaultKind.UNAVAILABLE, 503),
+]
 
 
 async def send(
@@ -109,6 +114,16 @@ async def test_rate_limits_can_be_switched_off(
             assert resp.status == 200
 
 
+async def send_past_the_timeout(api: aiohttp.ClientSession, content: str) -> None:
+    """Send with a 50 ms timeout, which a delay fault makes the caller hit."""
+    body = {"number": CONTACT, "from_number": LINE_1, "content": content}
+    with pytest.raises(TimeoutError):
+        async with api.post(
+            "/api/send-message", json=body, timeout=aiohttp.ClientTimeout(total=0.05)
+        ) as resp:
+            await resp.read()
+
+
 async def get_account(api: aiohttp.ClientSession) -> int:
     """GET /account and return the status."""
     async with api.get("/account") as resp:
@@ -116,14 +131,7 @@ async def get_account(api: aiohttp.ClientSession) -> int:
         return resp.status
 
 
-@pytest.mark.parametrize(
-    ("kind", "status"),
-    [
-        (FaultKind.RATE_LIMIT, 429),
-        (FaultKind.SERVER_ERROR, 500),
-        (FaultKind.UNAVAILABLE, 503),
-    ],
-)
+@pytest.mark.parametrize(("kind", "status"), STATUS_FAULTS)
 async def test_status_faults_for_the_next_n_requests(
     api: aiohttp.ClientSession,
     sendblue_simulator: Simulator,
@@ -171,12 +179,7 @@ async def test_delay_fault_exceeds_the_client_timeout(
     async with api.post("/api/account/webhooks", json=hook) as resp:
         assert resp.status == 200
     sendblue_simulator.control.add_fault(FaultKind.DELAY, count=1, delay_ms=300)
-    body = {"number": CONTACT, "from_number": LINE_1, "content": "slow"}
-    with pytest.raises(TimeoutError):
-        async with api.post(
-            "/api/send-message", json=body, timeout=aiohttp.ClientTimeout(total=0.05)
-        ) as resp:
-            await resp.read()
+    await send_past_the_timeout(api, "slow")
     assert sendblue_simulator.control.messages() == []
     (late,) = await webhook_receiver.wait_for(1)
     assert (late.body["content"], late.body["status"]) == ("slow", "QUEUED")
@@ -246,3 +249,111 @@ async def test_clear_faults(
     sendblue_simulator.control.clear_faults()
     assert await get_account(api) == 200
     assert sendblue_simulator.control.state()["faults"] == []
+
+
+async def hook_outbound(api: aiohttp.ClientSession, receiver: WebhookReceiver) -> None:
+    """Register the receiver as the outbound webhook."""
+    hook = {"webhooks": [receiver.url()], "type": "outbound"}
+    async with api.post("/api/account/webhooks", json=hook) as resp:
+        assert resp.status == 200
+
+
+@pytest.mark.parametrize(("kind", "status"), STATUS_FAULTS)
+async def test_after_faults_accept_the_send_then_fail(
+    api: aiohttp.ClientSession,
+    sendblue_simulator: Simulator,
+    webhook_receiver: WebhookReceiver,
+    kind: FaultKind,
+    status: int,
+) -> None:
+    """The message is stored and posted, yet the caller gets the error."""
+    control = sendblue_simulator.control
+    await hook_outbound(api, webhook_receiver)
+    control.add_fault(kind, count=1, after=True, path_prefix="/api/send-message")
+    body = {"number": CONTACT, "from_number": LINE_1, "content": "ambiguous"}
+    async with api.post("/api/send-message", json=body) as resp:
+        assert resp.status == status
+        assert (await resp.json())["status"] == "ERROR"
+    (stored,) = control.messages()
+    assert stored["content"] == "ambiguous"
+    (posted,) = await webhook_receiver.wait_for(1)
+    assert posted.body["message_handle"] == stored["message_handle"]
+    entry = control.requests()[-1]
+    assert (entry["fault"], entry["fault_after"]) == (str(kind), True)
+    assert (entry["handled_status"], entry["status"]) == (200, status)
+    assert control.state()["faults"][0]["after"] is True
+    assert (await send(api)).status == 200
+
+
+async def test_after_reset_closes_the_connection_once_stored(
+    api: aiohttp.ClientSession, sendblue_simulator: Simulator
+) -> None:
+    """No answer at all, but the send happened."""
+    sendblue_simulator.control.add_fault(FaultKind.RESET, count=1, after=True)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await send(api)
+    assert len(sendblue_simulator.control.messages()) == 1
+    entry = sendblue_simulator.control.requests()[0]
+    assert (entry["fault"], entry["fault_after"], entry["handled_status"]) == (
+        "reset",
+        True,
+        200,
+    )
+
+
+async def test_after_delay_holds_an_answer_already_acted_on(
+    api: aiohttp.ClientSession, sendblue_simulator: Simulator
+) -> None:
+    """The caller times out; the message was stored before its answer was held."""
+    sendblue_simulator.control.add_fault(
+        FaultKind.DELAY, count=1, delay_ms=300, after=True
+    )
+    await send_past_the_timeout(api, "held")
+    (stored,) = sendblue_simulator.control.messages()
+    assert stored["content"] == "held"
+    assert sendblue_simulator.control.requests()[0]["handled_status"] == 200
+
+
+async def test_after_fault_on_a_refused_request(
+    api: aiohttp.ClientSession, sendblue_simulator: Simulator
+) -> None:
+    """A request the handler refused still gets the fault; nothing is stored."""
+    sendblue_simulator.control.add_fault(FaultKind.SERVER_ERROR, count=1, after=True)
+    async with api.post("/api/send-message", json={"number": CONTACT}) as resp:
+        assert resp.status == 500
+    assert sendblue_simulator.control.messages() == []
+    assert sendblue_simulator.control.requests()[0]["handled_status"] == 400
+
+
+async def test_after_faults_leave_the_event_stream_alone(
+    api: aiohttp.ClientSession, sendblue_simulator: Simulator
+) -> None:
+    """A stream has no single answer to replace; before-faults still apply to it."""
+    control = sendblue_simulator.control
+    control.add_fault("server_error", count=1, after=True, path_prefix="/api/v2/")
+    headers = {"Accept": "text/event-stream"}
+    async with api.get("/api/v2/events", headers=headers) as resp:
+        assert resp.status == 200
+    assert control.state()["faults"][0]["hits"] == 0
+    async with api.get("/api/v2/lines/state") as resp:
+        assert resp.status == 500
+    control.add_fault("unavailable", count=1, path_prefix="/api/v2/events")
+    async with api.get("/api/v2/events", headers=headers) as resp:
+        assert resp.status == 503
+
+
+async def test_after_flag_over_http(
+    raw_http: aiohttp.ClientSession, sendblue_simulator: Simulator
+) -> None:
+    """POST /_sim/faults takes after: true; anything but a boolean is a 400."""
+    body = {"kind": "unavailable", "after": True, "path_prefix": "/api/"}
+    async with raw_http.post("/_sim/faults", json=body) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["after"] is True
+    async with raw_http.post(
+        "/_sim/faults", json={"kind": "unavailable", "after": "yes"}
+    ) as resp:
+        assert resp.status == 400
+    assert [rule["after"] for rule in sendblue_simulator.control.state()["faults"]] == [
+        True
+    ]
