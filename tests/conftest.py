@@ -164,3 +164,11 @@ async def sendblue_simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
     """Run a Sendblue simulator on a free port; its time moves only on advance()."""
     async with start_simulator(clock=ManualClock(), seed=1234) as simulator:
         yield simulator
+
+
+@pytest.fixture
+def simulator(sendblue_simulator: Simulator) -> Simulator:
+    """Return the simulator, accepting this suite's (easy to spot) credentials."""
+    sendblue_simulator.config.api_key_id = API_KEY_ID
+    sendblue_simulator.config.api_secret_key = API_SECRET
+    return sendblue_simulator

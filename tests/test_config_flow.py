@@ -27,6 +27,7 @@ from custom_components.sendblue.const import (
     CONF_ASSIST_SMS,
     CONF_BASE_URL,
     CONF_DEFAULT_LINE,
+    CONF_LLM_READ_ONLY,
     CONF_POLLING_INTERVAL,
     CONF_RECEIVE_MODE,
     CONF_WEBHOOK_SECRET,
@@ -290,6 +291,7 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
         CONF_ASSIST: False,
         CONF_ASSIST_MARK_READ: True,
         CONF_ASSIST_SMS: False,
+        CONF_LLM_READ_ONLY: False,
     }
 
 

@@ -118,14 +118,6 @@ def tuning() -> Iterator[Tuning]:
         yield tuning
 
 
-@pytest.fixture
-def simulator(sendblue_simulator: Simulator) -> Simulator:
-    """Return the simulator, accepting this suite's (easy to spot) credentials."""
-    sendblue_simulator.config.api_key_id = API_KEY_ID
-    sendblue_simulator.config.api_secret_key = API_SECRET
-    return sendblue_simulator
-
-
 def simulator_entry(
     simulator: Simulator,
     **options: Any,  # noqa: ANN401

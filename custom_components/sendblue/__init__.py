@@ -28,6 +28,7 @@ from .coordinator import SendblueCoordinator
 from .data import ActivityLog, SendblueConfigEntry, SendblueRuntimeData, SentLines
 from .entity import account_device_info
 from .inbound import SendblueInbound
+from .llm_api import async_setup_llm_api
 from .notify import SendblueNotificationService
 from .receive import async_start_receiver
 from .services import async_setup_services
@@ -104,6 +105,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
     # Every change (options, recipients, new keys) reloads: the entry writes
     # nothing into itself while it runs.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
+    # Last: an entry that failed to set up never offers conversation agents tools.
+    async_setup_llm_api(hass, entry)
     return True
 
 

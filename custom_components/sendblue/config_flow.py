@@ -58,6 +58,7 @@ from .const import (
     CONF_ASSIST_SMS,
     CONF_BASE_URL,
     CONF_DEFAULT_LINE,
+    CONF_LLM_READ_ONLY,
     CONF_POLLING_INTERVAL,
     CONF_RECEIVE_MODE,
     CONF_RECIPIENT_KIND,
@@ -341,6 +342,7 @@ class SendblueOptionsFlow(OptionsFlow):
                 vol.Optional(CONF_ASSIST_AGENT): ConversationAgentSelector(),
                 vol.Required(CONF_ASSIST_MARK_READ, default=True): BooleanSelector(),
                 vol.Required(CONF_ASSIST_SMS, default=False): BooleanSelector(),
+                vol.Required(CONF_LLM_READ_ONLY, default=False): BooleanSelector(),
             }
         )
 

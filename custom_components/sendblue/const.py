@@ -30,6 +30,8 @@ CONF_ASSIST_AGENT: Final = "assist_agent"
 CONF_ASSIST_MARK_READ: Final = "assist_mark_read"
 # Let Assist answer SMS and RCS too, whose sender numbers can be spoofed.
 CONF_ASSIST_SMS: Final = "assist_sms"
+# Let conversation agents read conversations through the LLM API, but not text.
+CONF_LLM_READ_ONLY: Final = "llm_read_only"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 CONF_RECIPIENT_KIND: Final = "kind"
