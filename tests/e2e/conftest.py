@@ -16,21 +16,20 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from devtools.ha import (
-    DEMO_USER,
-    ROOT,
-    DevToolsError,
-    HomeAssistantClient,
-    HomeAssistantWebSocket,
-    Recipient,
-    SimulatorAccount,
-    SimulatorClient,
+from devtools.common import DevToolsError
+from devtools.config_dir import prepare_config_dir
+from devtools.integration import ROOT
+from devtools.processes import (
+    LOOPBACK,
+    ManagedProcess,
+    free_port,
     hass_command,
     hass_environment,
-    prepare_config_dir,
     simulator_command,
 )
-from devtools.processes import LOOPBACK, ManagedProcess, free_port
+from devtools.rest import DEMO_USER, HomeAssistantClient, Recipient
+from devtools.simulator import SimulatorAccount, SimulatorClient
+from devtools.websocket import HomeAssistantWebSocket
 
 LINE_1 = "+15125550101"
 LINE_2 = "+15125550102"

@@ -12,16 +12,15 @@ from collections.abc import Callable
 import aiohttp
 import pytest
 
-from devtools.ha import (
+from custom_components.sendblue.const import (
     EVENT_MESSAGE_RECEIVED,
     EVENT_MESSAGE_STATUS,
-    WEBHOOK_TYPES,
-    EventSubscription,
-    HomeAssistantClient,
-    HomeAssistantWebSocket,
-    JsonObject,
-    SimulatorClient,
 )
+from custom_components.sendblue.webhook import WEBHOOK_TYPES
+from devtools.common import JsonObject
+from devtools.rest import HomeAssistantClient
+from devtools.simulator import SimulatorClient
+from devtools.websocket import EventSubscription, HomeAssistantWebSocket
 
 from .conftest import LINE_1, LINE_2, RECIPIENT, Stack, parse_log
 
