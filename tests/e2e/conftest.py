@@ -39,8 +39,10 @@ RECIPIENT = Recipient(name="Alex", target="+15125550198", line=LINE_1)
 LATENCY_MS = 50
 STARTUP_TIMEOUT = 60.0
 
+# Home Assistant 2026.10 writes local times without an offset, 2026.11 with one:
+# "2026-12-01 08:01:56.509 WARNING" and "2026-12-01 08:01:56.509+00:00 WARNING".
 LOG_RECORD = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?P<level>[A-Z]+) "
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+(?:[+-]\d\d:\d\d)? (?P<level>[A-Z]+) "
     r"\((?P<thread>[^)]*)\) \[(?P<logger>[^\]]+)\] "
 )
 
