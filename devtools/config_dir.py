@@ -11,6 +11,9 @@ from .integration import DOMAIN, INTEGRATION_DIR, ROOT
 from .processes import LOOPBACK
 
 CONFIGURATION_YAML = ROOT / "config" / "configuration.yaml"
+# What configuration.yaml includes, as Home Assistant's own first start writes them:
+# the UI's automation, script and scene editors save into these files.
+INCLUDED_FILES = {"automations.yaml": "[]\n", "scripts.yaml": "", "scenes.yaml": ""}
 
 
 def http_storage(port: int) -> JsonObject:
@@ -53,6 +56,10 @@ def prepare_config_dir(config_dir: Path, *, port: int) -> None:
     yaml = config_dir / "configuration.yaml"
     if not yaml.exists() or not yaml.samefile(CONFIGURATION_YAML):
         shutil.copyfile(CONFIGURATION_YAML, yaml)
+    for name, empty in INCLUDED_FILES.items():
+        # Kept when present: they hold what was made in the UI.
+        if not (config_dir / name).exists():
+            (config_dir / name).write_text(empty, encoding="utf-8")
     storage = config_dir / ".storage"
     storage.mkdir(exist_ok=True)
     _write_json(storage / "http", http_storage(port))
