@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +87,12 @@ class HomeAssistantClient:
 
     # ---- readiness and signing in
 
+    async def _wait[T](
+        self, probe: Callable[[], Awaitable[T | None]], within: float, what: str
+    ) -> T:
+        """Poll probe until it returns non-None, failing early if the process died."""
+        return await wait_until(probe, within=within, what=what, check=self.check)
+
     async def wait_up(self, within: float = 60.0) -> None:
         """Wait until the HTTP server answers (before any sign-in)."""
 
@@ -95,9 +101,7 @@ class HomeAssistantClient:
             async with self.session.get(f"{self.base_url}/api/onboarding"):
                 return True
 
-        await wait_until(
-            probe, within=within, what="Home Assistant HTTP up", check=self.check
-        )
+        await self._wait(probe, within, "Home Assistant HTTP up")
 
     async def wait_running(self, within: float = 60.0) -> None:
         """Wait until Home Assistant reports it has finished starting."""
@@ -106,9 +110,7 @@ class HomeAssistantClient:
             config = await self.request("GET", "/api/config")
             return True if config.get("state") == "RUNNING" else None
 
-        await wait_until(
-            probe, within=within, what="Home Assistant running", check=self.check
-        )
+        await self._wait(probe, within, "Home Assistant running")
 
     async def user_step_done(self) -> bool:
         """Return whether onboarding has created its user."""
@@ -223,25 +225,12 @@ class HomeAssistantClient:
                     return entry
             return None
 
-        return await wait_until(
-            probe,
-            within=within,
-            what=f"config entry {entry_id} {state}",
-            check=self.check,
-        )
+        return await self._wait(probe, within, f"config entry {entry_id} {state}")
 
     async def add_sendblue_entry(self, account: SimulatorAccount) -> JsonObject:
         """Add Sendblue through the config flow, the simulator as its API host."""
-        form = await self.request(
-            "POST",
-            "/api/config/config_entries/flow",
-            json_body={"handler": DOMAIN, "show_advanced_options": False},
-        )
-        _expect_form(form, "user")
-        result = await self.request(
-            "POST",
-            f"/api/config/config_entries/flow/{form['flow_id']}",
-            json_body=_credentials(account),
+        result = await self._submit_credentials(
+            {"handler": DOMAIN, "show_advanced_options": False}, "user", account
         )
         if result.get("type") != "create_entry":
             msg = f"config flow did not create an entry: {result}"
@@ -253,20 +242,27 @@ class HomeAssistantClient:
         self, entry_id: str, account: SimulatorAccount
     ) -> None:
         """Point an entry at the simulator again (its URL may have changed)."""
-        form = await self.request(
-            "POST",
-            "/api/config/config_entries/flow",
-            json_body={"handler": DOMAIN, "entry_id": entry_id},
-        )
-        _expect_form(form, "reconfigure")
-        result = await self.request(
-            "POST",
-            f"/api/config/config_entries/flow/{form['flow_id']}",
-            json_body=_credentials(account),
+        result = await self._submit_credentials(
+            {"handler": DOMAIN, "entry_id": entry_id}, "reconfigure", account
         )
         if result.get("reason") != "reconfigure_successful":
             msg = f"reconfigure failed: {result}"
             raise DevToolsError(msg)
+
+    async def _submit_credentials(
+        self, start: JsonObject, step_id: str, account: SimulatorAccount
+    ) -> JsonObject:
+        """Start a config flow, expect its form, and submit the account's keys."""
+        form = await self.request(
+            "POST", "/api/config/config_entries/flow", json_body=start
+        )
+        _expect_form(form, step_id)
+        result: JsonObject = await self.request(
+            "POST",
+            f"/api/config/config_entries/flow/{form['flow_id']}",
+            json_body=_credentials(account),
+        )
+        return result
 
     async def add_recipient(self, entry_id: str, recipient: Recipient) -> JsonObject:
         """Add a recipient through the subentry flow; return the flow's result."""
@@ -323,12 +319,7 @@ class HomeAssistantClient:
                 available = state is not None and state["state"] != "unavailable"
                 return entity_id if available else None
 
-            return await wait_until(
-                probe,
-                within=within,
-                what=f"notify entity of {title}",
-                check=self.check,
-            )
+            return await self._wait(probe, within, f"notify entity of {title}")
 
     async def remove_entry(self, entry_id: str) -> None:
         """Delete a config entry (as the UI's Delete does)."""
