@@ -618,7 +618,7 @@ class Fuzzer:
         # activity (kept as a maximum, so one bad timestamp would stick) are reset.
         runtime = self.entry.runtime_data
         runtime.inbound._seen = BoundedSet(DEDUPE_SIZE)
-        runtime.coordinator.activity.clear()
+        runtime.activity.lines.clear()
         for case in cases:
             await self.post(case)
 
