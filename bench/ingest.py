@@ -23,16 +23,17 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from devtools.ha import (
-    DEMO_USER,
-    DevToolsError,
-    HomeAssistantClient,
-    SimulatorAccount,
+from devtools.common import DevToolsError
+from devtools.config_dir import prepare_config_dir
+from devtools.processes import (
+    LOOPBACK,
+    ManagedProcess,
+    free_port,
     hass_command,
     hass_environment,
-    prepare_config_dir,
 )
-from devtools.processes import LOOPBACK, ManagedProcess, free_port
+from devtools.rest import DEMO_USER, HomeAssistantClient
+from devtools.simulator import SimulatorAccount
 from sendblue_simulator import RealClock, Simulator, start_simulator
 
 BENCH_DIR = Path(__file__).resolve().parent

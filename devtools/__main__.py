@@ -10,18 +10,48 @@ from pathlib import Path
 
 import aiohttp
 
-from .ha import (
-    DevToolsError,
-    HomeAssistantClient,
-    Recipient,
-    SimulatorClient,
-    configure_demo,
-    prepare_config_dir,
-)
+from .common import DevToolsError, JsonObject
+from .config_dir import prepare_config_dir
+from .integration import SUBENTRY_RECIPIENT
 from .processes import port_is_free
+from .rest import DEMO_USER, HomeAssistantClient, Recipient, User
+from .simulator import SimulatorAccount, SimulatorClient
 
 # The demo's saved recipient: a contact of the first simulator line.
 DEMO_RECIPIENT = Recipient(name="Alex", target="+15125550199", line="+15125550101")
+
+
+async def configure_demo(
+    ha: HomeAssistantClient,
+    simulator: SimulatorClient,
+    *,
+    user: User = DEMO_USER,
+    recipient: Recipient,
+    within: float = 120.0,
+) -> JsonObject:
+    """Sign in; make sure one Sendblue entry with a recipient uses the simulator."""
+    # Idempotent: a second run keeps the entry and only points it at the simulator.
+    await simulator.wait_up(within)
+    await ha.wait_up(within)
+    await ha.sign_in(user)
+    await ha.wait_running(within)
+    account = SimulatorAccount(base_url=simulator.base_url)
+    entries = await ha.entries()
+    if entries:
+        entry = entries[0]
+        await ha.reconfigure_sendblue_entry(entry["entry_id"], account)
+    else:
+        entry = await ha.add_sendblue_entry(account)
+    entry_id = entry["entry_id"]
+    await ha.wait_entry_state(entry_id, "loaded", within)
+    async with ha.websocket() as ws:
+        subentries = await ws.command(
+            "config_entries/subentries/list", entry_id=entry_id
+        )
+    if not any(sub["subentry_type"] == SUBENTRY_RECIPIENT for sub in subentries):
+        await ha.add_recipient(entry_id, recipient)
+        await ha.wait_recipient_entity(entry_id, recipient.name, within)
+    return await ha.wait_entry_state(entry_id, "loaded", within)
 
 
 def _check_ports(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Child processes with a log file and a reliable stop, and loopback ports."""
+"""How Home Assistant and the simulator are started and stopped; loopback ports."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .simulator import SimulatorAccount
 
 LOOPBACK = "127.0.0.1"
+# config/configuration.yaml reads Home Assistant's own URL from here (!env_var).
+EXTERNAL_URL_ENV = "SENDBLUE_DEV_EXTERNAL_URL"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -48,6 +53,49 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
         except OSError:
             return False
         return True
+
+
+def hass_command(config_dir: Path) -> list[str]:
+    """Return the command line of Home Assistant on a config directory."""
+    # The venv's `hass` script, not `python -m`, so the cwd is not on sys.path.
+    hass = Path(sys.executable).with_name("hass")
+    return [str(hass), "-c", str(config_dir), "--skip-pip", "--log-no-color"]
+
+
+def hass_environment(base: Mapping[str, str], external_url: str) -> dict[str, str]:
+    """Return the environment of Home Assistant: the caller's plus its own URL."""
+    return {**base, EXTERNAL_URL_ENV: external_url}
+
+
+def simulator_command(
+    port: int,
+    *,
+    latency_ms: int = 0,
+    seed: int | None = None,
+    account: SimulatorAccount | None = None,
+) -> list[str]:
+    """Return the command line of the simulator (run it with cwd=ROOT)."""
+    command = [
+        sys.executable,
+        "-m",
+        "sendblue_simulator",
+        "--host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    if account is not None:
+        command += [
+            "--api-key-id",
+            account.api_key_id,
+            "--api-secret-key",
+            account.api_secret_key,
+        ]
+    return command
 
 
 class ManagedProcess:

@@ -26,15 +26,11 @@ from playwright.async_api import (
     async_playwright,
 )
 
-from .ha import (
-    DEMO_USER,
-    DOMAIN,
-    HomeAssistantClient,
-    JsonObject,
-    SimulatorClient,
-    wait_until,
-)
+from .common import JsonObject, wait_until
+from .integration import DOMAIN
 from .processes import LOOPBACK
+from .rest import DEMO_USER, HomeAssistantClient
+from .simulator import SimulatorClient
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -5,7 +5,8 @@ session. The clients it creates are tuned for speed only: a 0.2 s request timeou
 (so a "delay" fault elapses quickly), no per-line pacing (the simulator's rate limit
 is off here; the benchmark measures pacing), and retry waits that are recorded
 instead of slept. Home Assistant's time moves with async_fire_time_changed; the only
-real waiting is for timeout faults to elapse.
+real waiting is for timeout faults to elapse, and the simulator's answers to them are
+awaited through its request log (see Answers), not polled.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import logging
 import socket
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, cast
 from unittest.mock import patch
 
 import pytest
+from aiohttp import web
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -58,6 +60,7 @@ from custom_components.sendblue.const import (
     ReceiveMode,
 )
 from sendblue_simulator import Simulator
+from sendblue_simulator import app as simulator_app
 
 from .conftest import API_KEY_ID, API_SECRET, EMAIL, WEBHOOK_ID, WEBHOOK_SECRET
 
@@ -153,12 +156,53 @@ async def elapse(hass: HomeAssistant, delta: timedelta) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def await_condition(check: Callable[[], bool], within: float = 5.0) -> None:
-    """Wait (real time) until check() holds, as for faults that answer late."""
-    async with asyncio.timeout(within):
-        # The simulator signals nothing when a late answer finishes: poll.
-        while not check():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+class _LogEntry(dict[str, Any]):
+    """A request of the simulator's log that sets an event when it is answered."""
+
+    def __init__(self, answered: asyncio.Event, fields: dict[str, Any]) -> None:
+        """Hold the entry's fields; answered is set when its status is."""
+        super().__init__(fields)
+        self._answered = answered
+
+    def __setitem__(self, key: str, value: Any) -> None:  # noqa: ANN401
+        """Store the field; the status is what the simulator sets once it answered."""
+        super().__setitem__(key, value)
+        if key == "status":
+            self._answered.set()
+
+
+@dataclass
+class Answers:
+    """Wakes a waiter each time the simulator answers a request."""
+
+    simulator: Simulator
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def all_answered(self, within: float = 5.0) -> None:
+        """Wait (real time) until every logged request has its answer."""
+        # Late answers of "delay" faults come after the client gave up on them.
+        async with asyncio.timeout(within):
+            while True:
+                # Cleared before looking, so an answer in between still wakes us.
+                self.answered.clear()
+                requests = self.simulator.control.requests()
+                if all(request["status"] is not None for request in requests):
+                    return
+                await self.answered.wait()
+
+
+@pytest.fixture
+def answers(simulator: Simulator) -> Iterator[Answers]:
+    """Make the simulator's request log tell when a request is answered."""
+    watch = Answers(simulator)
+    log_entry = simulator_app._log_entry
+
+    async def observed(request: web.Request) -> dict[str, Any]:
+        return _LogEntry(watch.answered, await log_entry(request))
+
+    # The log middleware sets the status on the entry _log_entry made for it.
+    with patch.object(simulator_app, "_log_entry", observed):
+        yield watch
 
 
 def rendered(key: str, placeholders: dict[str, str] | None) -> str:
@@ -292,6 +336,7 @@ async def test_sends_under_faults(
     hass: HomeAssistant,
     simulator: Simulator,
     tuning: Tuning,
+    answers: Answers,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """200 sends with 30 % faults: nothing twice, every failure told and translated."""
@@ -309,9 +354,7 @@ async def test_sends_under_faults(
         + [RECIPIENTS[start : start + 20] for start in range(100, 200, 20)],
     )
     # Late answers to timed-out sends finish in the simulator before it is judged.
-    await await_condition(
-        lambda: all(r["status"] is not None for r in simulator.control.requests())
-    )
+    await answers.all_answered()
 
     attempts: defaultdict[str, list[str | None]] = defaultdict(list)
     for request in simulator.control.requests():
@@ -397,6 +440,7 @@ async def test_offline_at_start_then_back(
     hass: HomeAssistant,
     simulator: Simulator,
     tuning: Tuning,
+    answers: Answers,
     caplog: pytest.LogCaptureFixture,
     outage: str,
     key: str,
@@ -429,9 +473,7 @@ async def test_offline_at_start_then_back(
     else:
         simulator.control.clear_faults()
         # Let the answers that the timed-out attempts left behind finish first.
-        await await_condition(
-            lambda: all(r["status"] is not None for r in simulator.control.requests())
-        )
+        await answers.all_answered()
     await elapse(hass, timedelta(minutes=2))
     assert state_of_entry(entry) is ConfigEntryState.LOADED
     assert all(
@@ -555,9 +597,11 @@ async def test_secrets_never_logged(
             texts.append(json.dumps(response))
     simulator.control.clear_faults()
     simulator.control.inject_inbound(from_number="+15550001234", content="hello")
+    # Delivered once idle: the simulator waits for Home Assistant's answer to each.
     await simulator.control.run_until_idle()
-    await await_condition(lambda: bool(received) and bool(status))
     await hass.async_block_till_done()
+    assert received
+    assert status
 
     # A refresh that fails on credentials, with the secret in every request.
     simulator.config.api_secret_key = "revoked"

@@ -4,10 +4,11 @@ import ast
 import json
 import re
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from homeassistant.const import __version__ as ha_version
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components" / "sendblue"
@@ -89,12 +90,33 @@ def test_manifest_contents() -> None:
     assert manifest["requirements"] == ["mashumaro>=3.17"]
 
 
+PHACC = "pytest-homeassistant-custom-component"
+
+
+def _pinned_home_assistant() -> str:
+    """Return the Home Assistant version that requirements_test.txt's phacc pins."""
+    text = (ROOT / "requirements_test.txt").read_text(encoding="utf-8")
+    phacc = re.search(rf"^{PHACC}==(\S+)$", text, re.MULTILINE)
+    assert phacc, f"requirements_test.txt pins no {PHACC}"
+    # The same phacc is installed under scripts/test --newest (without its pin).
+    assert metadata.version(PHACC) == phacc[1], "its metadata tells which HA it pins"
+    [pin] = [
+        specifier
+        for requirement in map(Requirement, metadata.requires(PHACC) or [])
+        if requirement.name == "homeassistant"
+        for specifier in requirement.specifier
+    ]
+    assert pin.operator == "=="
+    return pin.version
+
+
 def test_hacs_json() -> None:
-    """hacs.json passes the HACS schema and names the version we test."""
+    """hacs.json passes the HACS schema and names the oldest version we test."""
     hacs = _load(ROOT / "hacs.json")
     assert set(hacs) <= HACS_KEYS
     assert hacs["name"]
-    assert hacs["homeassistant"] == ha_version
+    # The pinned Home Assistant, not the installed one: --newest tests a later one.
+    assert hacs["homeassistant"] == _pinned_home_assistant()
     assert "zip_release" not in hacs or "filename" in hacs
 
 

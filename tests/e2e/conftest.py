@@ -16,21 +16,20 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from devtools.ha import (
-    DEMO_USER,
-    ROOT,
-    DevToolsError,
-    HomeAssistantClient,
-    HomeAssistantWebSocket,
-    Recipient,
-    SimulatorAccount,
-    SimulatorClient,
+from devtools.common import DevToolsError
+from devtools.config_dir import prepare_config_dir
+from devtools.integration import ROOT
+from devtools.processes import (
+    LOOPBACK,
+    ManagedProcess,
+    free_port,
     hass_command,
     hass_environment,
-    prepare_config_dir,
     simulator_command,
 )
-from devtools.processes import LOOPBACK, ManagedProcess, free_port
+from devtools.rest import DEMO_USER, HomeAssistantClient, Recipient
+from devtools.simulator import SimulatorAccount, SimulatorClient
+from devtools.websocket import HomeAssistantWebSocket
 
 LINE_1 = "+15125550101"
 LINE_2 = "+15125550102"
@@ -40,8 +39,10 @@ RECIPIENT = Recipient(name="Alex", target="+15125550198", line=LINE_1)
 LATENCY_MS = 50
 STARTUP_TIMEOUT = 60.0
 
+# Home Assistant 2026.10 writes local times without an offset, 2026.11 with one:
+# "2026-12-01 08:01:56.509 WARNING" and "2026-12-01 08:01:56.509+00:00 WARNING".
 LOG_RECORD = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?P<level>[A-Z]+) "
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+(?:[+-]\d\d:\d\d)? (?P<level>[A-Z]+) "
     r"\((?P<thread>[^)]*)\) \[(?P<logger>[^\]]+)\] "
 )
 

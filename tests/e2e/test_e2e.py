@@ -2,7 +2,9 @@
 
 Run them alone with `pytest -m e2e`. They share one Home Assistant and one simulator
 (see conftest.py); every test gets a loaded entry with a recipient, re-created if an
-earlier test removed it. The log test comes last so that it reads the whole run.
+earlier test removed it. The automation test comes before the restart test, which
+also checks that the automation loads again; the log test comes last so that it
+reads the whole run.
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ from collections.abc import Callable
 import aiohttp
 import pytest
 
-from devtools.ha import (
+from custom_components.sendblue.const import (
+    DOMAIN,
     EVENT_MESSAGE_RECEIVED,
     EVENT_MESSAGE_STATUS,
-    WEBHOOK_TYPES,
-    EventSubscription,
-    HomeAssistantClient,
-    HomeAssistantWebSocket,
-    JsonObject,
-    SimulatorClient,
 )
+from custom_components.sendblue.webhook import WEBHOOK_TYPES
+from devtools.common import JsonObject, wait_until
+from devtools.rest import HomeAssistantClient
+from devtools.simulator import SimulatorClient
+from devtools.websocket import EventSubscription, HomeAssistantWebSocket
 
 from .conftest import LINE_1, LINE_2, RECIPIENT, Stack, parse_log
 
@@ -46,6 +48,12 @@ RECEIVED_FIELDS = {
     "payload",
 }
 STATUS_STEPS = ["QUEUED", "SENT", "DELIVERED"]
+AUTOMATION_CONTACT = "+15550007776"
+AUTOMATION_ID = "e2e_sendblue_lights_on"
+AUTOMATION_ALIAS = "Text to turn the lights on"
+# What the automation fires, so a websocket subscription sees that it ran.
+RAN_EVENT = "e2e_automation_ran"
+ACTIVITY = ("_last_received", "_last_sent")
 
 
 def _handle_is(handle: str) -> Callable[[JsonObject], bool]:
@@ -286,6 +294,133 @@ async def test_line_devices_and_sensors(
             assert states[entity_id]["state"] != "unavailable", states[entity_id]
         status = next(s for s in sensors if s.endswith("_status"))
         assert states[status]["state"] not in {"unknown", "unavailable"}
+
+
+async def _automation_entity(ha: HomeAssistantClient) -> str | None:
+    """Return the entity id of the test's automation once it is loaded."""
+    return next(
+        (
+            entity_id
+            for entity_id, state in (await ha.states()).items()
+            if entity_id.startswith("automation.")
+            and state["attributes"].get("id") == AUTOMATION_ID
+        ),
+        None,
+    )
+
+
+async def _line_activity(ha: HomeAssistantClient, line: str) -> dict[str, JsonObject]:
+    """Return the states of a line's activity sensors, found in the REST states."""
+    # A line's entity ids are made of its number: sensor.1_512_555_0101_last_sent.
+    digits = line.removeprefix("+")
+    return {
+        entity_id: state
+        for entity_id, state in (await ha.states()).items()
+        if entity_id.startswith("sensor.")
+        and entity_id.endswith(ACTIVITY)
+        and digits in entity_id.replace("_", "")
+        and state["attributes"].get("device_class") == "timestamp"
+    }
+
+
+async def test_automation_saved_like_the_ui_runs_on_a_text(
+    ha: HomeAssistantClient, sim: SimulatorClient, ws: HomeAssistantWebSocket
+) -> None:
+    """An automation saved through the config API and reloaded fires on a text."""
+    await ha.request(
+        "POST",
+        f"/api/config/automation/config/{AUTOMATION_ID}",
+        json_body={
+            "alias": AUTOMATION_ALIAS,
+            "description": "",
+            "triggers": [
+                {
+                    "trigger": "event",
+                    "event_type": EVENT_MESSAGE_RECEIVED,
+                    "event_data": {"content": "Lights on"},
+                }
+            ],
+            "conditions": [],
+            "actions": [
+                {
+                    "event": RAN_EVENT,
+                    # Words around the numbers: templates render "+1555..." as an int.
+                    "event_data": {
+                        "said": "{{ trigger.event.data.content }} from "
+                        "{{ trigger.event.data.from_number }} to "
+                        "{{ trigger.event.data.line }}",
+                    },
+                }
+            ],
+            "mode": "queued",
+        },
+    )
+    await ha.call_service("automation", "reload", {})
+    entity_id = await wait_until(
+        lambda: _automation_entity(ha), within=30, what="the saved automation"
+    )
+    assert (await ha.states())[entity_id]["state"] == "on"
+    ran = await ws.subscribe_events(RAN_EVENT)
+
+    # The trigger matches on the text: another one does not run the automation.
+    await sim.inbound(
+        from_number=AUTOMATION_CONTACT, to_number=LINE_1, content="Lights off"
+    )
+    await sim.inbound(
+        from_number=AUTOMATION_CONTACT, to_number=LINE_1, content="Lights on"
+    )
+
+    event = await ran.next()
+    assert event["data"] == {"said": f"Lights on from {AUTOMATION_CONTACT} to {LINE_1}"}
+    state = (await ha.states())[entity_id]
+    assert state["attributes"]["last_triggered"] is not None
+    assert ran.pending() == []
+
+
+async def test_restart_restores_activity_and_automation(
+    stack: Stack, ha: HomeAssistantClient, sim: SimulatorClient
+) -> None:
+    """After SIGTERM and a start on the same config, activity sensors keep values."""
+    # Closed before the stop: Home Assistant waits up to 10 s for open connections.
+    async with ha.websocket() as ws:
+        received = await ws.subscribe_events(EVENT_MESSAGE_RECEIVED)
+        statuses = await ws.subscribe_events(EVENT_MESSAGE_STATUS)
+        message = await sim.inbound(
+            from_number=AUTOMATION_CONTACT,
+            to_number=LINE_1,
+            content="Before the restart",
+        )
+        response = await ha.call_service(
+            DOMAIN,
+            "send_message",
+            {
+                "to": [AUTOMATION_CONTACT],
+                "message": "Restarting",
+                "from_number": LINE_1,
+            },
+            return_response=True,
+        )
+        # Nothing is on its way to the line any more: what is read now is saved.
+        await received.next(_handle_is(message["message_handle"]))
+        await _status_events(statuses, response["messages"][0]["message_handle"])
+    before = {
+        entity_id: state["state"]
+        for entity_id, state in (await _line_activity(ha, LINE_1)).items()
+    }
+    assert len(before) == len(ACTIVITY)
+    assert "unknown" not in before.values()
+
+    assert stack.stop_hass() == 0
+    await stack.ensure_ready(ha.session)
+
+    ha = stack.ha_client(ha.session)
+    after = {
+        entity_id: state["state"]
+        for entity_id, state in (await _line_activity(ha, LINE_1)).items()
+    }
+    assert after == before
+    # Saved in automations.yaml by the config API, loaded again at start.
+    assert await _automation_entity(ha) is not None
 
 
 async def test_webhook_outlives_unload_and_stop_until_removal(
