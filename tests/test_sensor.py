@@ -1,6 +1,7 @@
 """Tests for line and account sensors, dynamic lines and line repairs."""
 
 from datetime import timedelta
+from typing import Any
 from unittest.mock import AsyncMock
 
 import pytest
@@ -10,10 +11,11 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import restore_state as rs
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    mock_restore_cache_with_extra_data,
+    async_mock_load_restore_state_from_storage,
 )
 
 from custom_components.sendblue.api import LinesState, SendblueConnectionError
@@ -163,27 +165,33 @@ async def test_line_offline_repair(
 
 async def test_activity_restored_after_restart(
     hass: HomeAssistant,
+    hass_storage: dict[str, Any],
     mock_config_entry: MockConfigEntry,
     mock_sendblue_client: AsyncMock,
 ) -> None:
     """Last received and last sent survive a restart."""
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State(
+    # What the last run saved, loaded as Home Assistant loads it at start (each
+    # release indexes restored states its own way; storage is the stable format).
+    hass_storage[rs.STORAGE_KEY] = {
+        "version": rs.STORAGE_VERSION,
+        "key": rs.STORAGE_KEY,
+        "data": [
+            {
+                "state": State(
                     "sensor.1_512_216_4639_last_received", "2026-11-01T10:00:00+00:00"
-                ),
-                {
+                ).as_dict(),
+                "extra_data": {
                     "native_value": {
                         "__type": "<class 'datetime.datetime'>",
                         "isoformat": "2026-11-01T10:00:00+00:00",
                     },
                     "native_unit_of_measurement": None,
                 },
-            ),
+                "last_seen": "2026-11-01T10:00:00+00:00",
+            }
         ],
-    )
+    }
+    await async_mock_load_restore_state_from_storage(hass)
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
