@@ -133,9 +133,7 @@ async def test_polling_logs_are_private(
 ) -> None:
     """Polling that fails and recovers says so without naming the account."""
     caplog.set_level(logging.DEBUG, logger="custom_components.sendblue")
-    mock_sendblue_client.iter_message_pages.side_effect = SendblueConnectionError(
-        "down"
-    )
+    mock_sendblue_client.list_messages.side_effect = SendblueConnectionError("down")
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         mock_config_entry,
@@ -144,12 +142,10 @@ async def test_polling_logs_are_private(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    async def no_pages(**_: object):  # noqa: ANN202
-        yield MessagesPage()
-
     for fail in (True, False):
         if not fail:
-            mock_sendblue_client.iter_message_pages.side_effect = no_pages
+            mock_sendblue_client.list_messages.side_effect = None
+            mock_sendblue_client.list_messages.return_value = MessagesPage()
         freezer.tick(15)
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
