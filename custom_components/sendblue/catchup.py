@@ -12,7 +12,8 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .addresses import mask
@@ -60,6 +61,24 @@ class SendblueCatchup:
         """Start from now when nothing was ever listed (a new entry)."""
         if self.store.cursor is None:
             self.store.advance_cursor(dt_util.utcnow())
+
+    @callback
+    def async_run_when_started(self) -> None:
+        """Catch up in the background once Home Assistant has started.
+
+        Automations listen only from then on: a replayed text fired earlier
+        would fire for no one.
+        """
+
+        @callback
+        def start(_hass: HomeAssistant) -> None:
+            self.entry.async_create_background_task(
+                self.hass,
+                self.async_run_logged(),
+                f"Sendblue catch-up {self.entry.title}",
+            )
+
+        self.entry.async_on_unload(async_at_started(self.hass, start))
 
     @property
     def running(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.start import async_at_started
 
 from .addresses import mask
 from .api import SendblueAuthenticationError, SendblueError
@@ -50,9 +51,17 @@ class SendbluePoller:
             cancel_on_shutdown=True,
         )
         self.entry.async_on_unload(self._async_stop)
-        self.entry.async_create_background_task(
-            self.hass, self._async_tick(None), f"Sendblue first poll {self.entry.title}"
-        )
+
+        @callback
+        def first_poll(_hass: HomeAssistant) -> None:
+            # Once automations listen: what it finds was missed, and fires now.
+            self.entry.async_create_background_task(
+                self.hass,
+                self._async_tick(None),
+                f"Sendblue first poll {self.entry.title}",
+            )
+
+        self.entry.async_on_unload(async_at_started(self.hass, first_poll))
 
     @callback
     def _async_stop(self) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .addresses import mask
@@ -111,10 +112,21 @@ class SendblueStream:
             await stream.__aexit__(None, None, None)
 
     def async_start(self) -> None:
-        """Follow the opened stream in the background until the entry unloads."""
-        self.entry.async_create_background_task(
-            self.hass, self._async_run(), f"Sendblue event stream {self.entry.title}"
-        )
+        """Follow the opened stream once Home Assistant has started, until unload.
+
+        Until then Sendblue's events wait in the connection: automations listen
+        only once Home Assistant has started.
+        """
+
+        @callback
+        def start(_hass: HomeAssistant) -> None:
+            self.entry.async_create_background_task(
+                self.hass,
+                self._async_run(),
+                f"Sendblue event stream {self.entry.title}",
+            )
+
+        self.entry.async_on_unload(async_at_started(self.hass, start))
         self.entry.async_on_unload(
             async_track_time_interval(
                 self.hass,

@@ -90,11 +90,7 @@ class SendblueWebhook:
         self._client = client
         self._register_local()
         await self._async_register(client, setup=True)
-        self.entry.async_create_background_task(
-            self.hass,
-            self.catchup.async_run_logged(),
-            f"Sendblue catch-up {self.entry.title}",
-        )
+        self.catchup.async_run_when_started()
         self.entry.async_on_unload(
             async_track_time_interval(
                 self.hass,
