@@ -264,6 +264,32 @@ class HomeAssistantClient:
         )
         return result
 
+    async def set_options(self, entry_id: str, options: JsonObject) -> JsonObject:
+        """Submit the options flow with these options over the defaults it shows.
+
+        The entry reloads with them; wait for its state before using it.
+        """
+        form = await self.request(
+            "POST",
+            "/api/config/config_entries/options/flow",
+            json_body={"handler": entry_id},
+        )
+        _expect_form(form, "init")
+        defaults = {
+            field["name"]: field["default"]
+            for field in form["data_schema"]
+            if "default" in field
+        }
+        result: JsonObject = await self.request(
+            "POST",
+            f"/api/config/config_entries/options/flow/{form['flow_id']}",
+            json_body={**defaults, **options},
+        )
+        if result.get("type") != "create_entry":
+            msg = f"options flow did not save the options: {result}"
+            raise DevToolsError(msg)
+        return result
+
     async def add_recipient(self, entry_id: str, recipient: Recipient) -> JsonObject:
         """Add a recipient through the subentry flow; return the flow's result."""
         form = await self.request(

@@ -18,6 +18,7 @@ from custom_components.sendblue.api import (
     Account,
     LinesState,
     LinesUsage,
+    MessagesPage,
     Webhooks,
 )
 from custom_components.sendblue.const import (
@@ -134,6 +135,10 @@ def mock_sendblue_client() -> Generator[AsyncMock]:
         client.count_contacts.return_value = 42
         client.list_webhooks.return_value = Webhooks.from_dict(
             {"status": "OK", "webhooks": {}}
+        )
+        # The catch-up lists messages at setup: nothing was missed.
+        client.list_messages.return_value = MessagesPage.from_dict(
+            {"status": "OK", "data": []}
         )
         yield client
 

@@ -30,6 +30,7 @@ from custom_components.sendblue.const import (
     CONF_LLM_READ_ONLY,
     CONF_POLLING_INTERVAL,
     CONF_RECEIVE_MODE,
+    CONF_REPLAY_WINDOW,
     CONF_WEBHOOK_SECRET,
     DEFAULT_BASE_URL,
     DOMAIN,
@@ -70,7 +71,8 @@ async def test_user_flow(hass: HomeAssistant, mock_sendblue_client: AsyncMock) -
         CONF_BASE_URL: "http://127.0.0.1:8099",
         CONF_ACCOUNT_EMAIL: EMAIL,
     }
-    assert not result["options"]
+    # New entries choose how to receive at every setup; older ones keep theirs.
+    assert result["options"] == {CONF_RECEIVE_MODE: "auto"}
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -286,6 +288,7 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
     assert init_integration.options == {
         CONF_RECEIVE_MODE: "polling",
         CONF_POLLING_INTERVAL: 30,
+        CONF_REPLAY_WINDOW: 15,
         CONF_DEFAULT_LINE: LINE_2,
         CONF_ALLOWED_SENDERS: ["+14155550100", "me@example.com"],
         CONF_ASSIST: False,

@@ -56,7 +56,7 @@ from custom_components.sendblue.const import (
     DOMAIN,
     EVENT_MESSAGE_RECEIVED,
     EVENT_MESSAGE_STATUS,
-    LINES_SCAN_INTERVAL,
+    WEBHOOK_LINES_SCAN_INTERVAL,
     ReceiveMode,
 )
 from sendblue_simulator import Simulator
@@ -406,7 +406,7 @@ async def test_lines_unavailable_and_back(
         "unavailable", probability=1.0, path_prefix="/api/lines"
     )
     for _ in range(3):
-        await elapse(hass, LINES_SCAN_INTERVAL)
+        await elapse(hass, WEBHOOK_LINES_SCAN_INTERVAL)
         assert all(state_of(hass, e) == STATE_UNAVAILABLE for e in entities)
     failures = logged(caplog, "Error fetching")
     assert len(failures) == 1
@@ -418,7 +418,7 @@ async def test_lines_unavailable_and_back(
 
     simulator.control.clear_faults()
     for _ in range(2):
-        await elapse(hass, LINES_SCAN_INTERVAL)
+        await elapse(hass, WEBHOOK_LINES_SCAN_INTERVAL)
         assert all(state_of(hass, e) != STATE_UNAVAILABLE for e in entities)
     assert len(logged(caplog, "recovered")) == 1
     assert len(logged(caplog, "Error fetching")) == 1
@@ -515,7 +515,7 @@ async def test_revoked_credentials_start_one_reauth(
 
     # An hour for every periodic task to meet the 401 at least once.
     for _ in range(12):
-        await elapse(hass, LINES_SCAN_INTERVAL)
+        await elapse(hass, WEBHOOK_LINES_SCAN_INTERVAL)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert all(
@@ -525,7 +525,7 @@ async def test_revoked_credentials_start_one_reauth(
     # Once told, nothing keeps knocking with the revoked key.
     before = len(simulator.control.requests())
     for _ in range(12):
-        await elapse(hass, LINES_SCAN_INTERVAL)
+        await elapse(hass, WEBHOOK_LINES_SCAN_INTERVAL)
     knocking = [
         f"{r['method']} {r['path']}" for r in simulator.control.requests()[before:]
     ]

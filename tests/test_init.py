@@ -59,8 +59,9 @@ async def test_integration_is_found(hass: HomeAssistant) -> None:
 
 
 def _saved(hass_storage: dict[str, Any], entry: MockConfigEntry) -> dict[str, Any]:
-    """Return what the entry saved in its storage."""
-    return hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
+    """Return what the entry saved about its webhook in its storage."""
+    saved = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
+    return {key: saved[key] for key in ("webhook_url", "cloudhook") if key in saved}
 
 
 async def test_load_unload(

@@ -40,8 +40,8 @@ from custom_components.sendblue.const import (
     CONF_RECIPIENT_LINE,
     CONF_RECIPIENT_TARGET,
     DOMAIN,
-    LINES_SCAN_INTERVAL,
     SUBENTRY_RECIPIENT,
+    WEBHOOK_LINES_SCAN_INTERVAL,
 )
 
 from .conftest import CONTACT, LINE_1, LINE_2, load_json
@@ -365,7 +365,7 @@ async def test_entity_follows_reachability(
 ) -> None:
     """A failed poll makes recipients unavailable; they are back within a minute."""
     sent.list_lines.side_effect = SendblueConnectionError("down")
-    freezer.tick(LINES_SCAN_INTERVAL)
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("notify.mom").state == STATE_UNAVAILABLE
@@ -382,24 +382,24 @@ async def test_entity_follows_reachability(
 async def test_failed_polls_back_off(
     hass: HomeAssistant, sent: AsyncMock, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Retries come after 30 s, then 60 s, 120 s, up to the normal 5 minutes."""
+    """Retries come after 30 s, then every minute; then the webhook's 30 minutes."""
     coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.coordinator
     sent.list_lines.side_effect = SendblueConnectionError("down")
     waits = []
-    interval = LINES_SCAN_INTERVAL
-    for _ in range(5):
+    interval = WEBHOOK_LINES_SCAN_INTERVAL
+    for _ in range(7):
         freezer.tick(interval)
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
         interval = coordinator.update_interval
         waits.append(interval.total_seconds())
-    assert waits == [30, 60, 120, 240, 300]
+    assert waits == [30, 60, 60, 60, 60, 60, 60]
 
     sent.list_lines.side_effect = None
     freezer.tick(interval)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert coordinator.update_interval == LINES_SCAN_INTERVAL
+    assert coordinator.update_interval == WEBHOOK_LINES_SCAN_INTERVAL
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -408,7 +408,7 @@ async def test_send_while_polls_fail_refreshes(
 ) -> None:
     """A send that works while polls fail asks for a poll at once."""
     sent.list_lines.side_effect = SendblueConnectionError("down")
-    freezer.tick(LINES_SCAN_INTERVAL)
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     sent.list_lines.side_effect = None

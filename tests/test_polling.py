@@ -1,6 +1,6 @@
 """Tests for receiving by polling, for homes Sendblue cannot reach."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from unittest.mock import AsyncMock
@@ -21,31 +21,32 @@ from custom_components.sendblue.api import (
     SendblueAuthenticationError,
     SendblueConnectionError,
 )
+from custom_components.sendblue.catchup import MAX_PAGES_PER_RUN
 from custom_components.sendblue.const import (
     CONF_POLLING_INTERVAL,
     CONF_RECEIVE_MODE,
     EVENT_MESSAGE_RECEIVED,
     EVENT_MESSAGE_STATUS,
 )
-from custom_components.sendblue.polling import MAX_PAGES_PER_POLL
 
 from .conftest import load_json
 
 INTERVAL = timedelta(seconds=15)
 
-type PageSource = Callable[..., AsyncIterator[MessagesPage]]
+type PageSource = Callable[..., Awaitable[MessagesPage]]
 
 
 def pages(*batches: list[dict[str, Any]]) -> PageSource:
-    """Return a fake iter_message_pages yielding one page per batch."""
+    """Return a fake list_messages answering one page per batch, then none."""
+    answers = iter(batches)
 
-    async def iterate(**_: object) -> AsyncIterator[MessagesPage]:
-        for batch in batches:
-            yield MessagesPage.from_dict(
-                {"status": "OK", "data": batch, "pagination": {"hasMore": True}}
-            )
+    async def answer(**_: object) -> MessagesPage:
+        batch = next(answers, [])
+        return MessagesPage.from_dict(
+            {"status": "OK", "data": batch, "pagination": {"hasMore": bool(batch)}}
+        )
 
-    return iterate
+    return answer
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ async def polling_entry(
     mock_sendblue_client: AsyncMock,
 ) -> MockConfigEntry:
     """Set up an entry that receives by polling."""
-    mock_sendblue_client.iter_message_pages.side_effect = pages()
+    mock_sendblue_client.list_messages.side_effect = pages()
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         mock_config_entry,
@@ -86,27 +87,24 @@ async def test_polling_fires_the_same_events(
     sent = load_json("webhook_status_sent.json")
     later = dt_util.utcnow() + timedelta(minutes=1)
     delivered = {**sent, "status": "DELIVERED", "date_updated": later.isoformat()}
-    mock_sendblue_client.iter_message_pages.side_effect = pages([inbound, sent])
+    mock_sendblue_client.list_messages.side_effect = pages([inbound, sent])
 
     await tick(hass, freezer)
     assert [e.data["message_handle"] for e in received] == [inbound["message_handle"]]
     assert received[0].data["line"] == inbound["to_number"]
     assert [e.data["status"] for e in status] == ["SENT"]
-    kwargs = mock_sendblue_client.iter_message_pages.call_args.kwargs
+    kwargs = mock_sendblue_client.list_messages.call_args.kwargs
     assert kwargs["order_by"] == "updatedAt"
     assert kwargs["order_direction"] == "asc"
 
     # The next poll starts at the newest update seen and repeats nothing.
-    mock_sendblue_client.iter_message_pages.side_effect = pages(
-        [inbound, sent, delivered]
-    )
+    mock_sendblue_client.list_messages.side_effect = pages([inbound, sent, delivered])
     await tick(hass, freezer)
     assert len(received) == 1
     assert [e.data["status"] for e in status] == ["SENT", "DELIVERED"]
     await tick(hass, freezer)
     assert (
-        mock_sendblue_client.iter_message_pages.call_args.kwargs["updated_at_gte"]
-        == later
+        mock_sendblue_client.list_messages.call_args.kwargs["updated_at_gte"] == later
     )
 
 
@@ -116,16 +114,16 @@ async def test_polling_reads_a_bounded_number_of_pages(
     mock_sendblue_client: AsyncMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """One poll reads at most MAX_PAGES_PER_POLL pages, within Sendblue's limit."""
+    """One poll reads at most MAX_PAGES_PER_RUN pages, within Sendblue's limit."""
     received = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
     base = load_json("webhook_message_received.json")
     batches = [
-        [{**base, "message_handle": f"H{i}"}] for i in range(MAX_PAGES_PER_POLL + 3)
+        [{**base, "message_handle": f"H{i}"}] for i in range(MAX_PAGES_PER_RUN + 3)
     ]
-    mock_sendblue_client.iter_message_pages.side_effect = pages(*batches)
+    mock_sendblue_client.list_messages.side_effect = pages(*batches)
 
     await tick(hass, freezer)
-    assert len(received) == MAX_PAGES_PER_POLL
+    assert len(received) == MAX_PAGES_PER_RUN
 
 
 async def test_polling_failure_logged_once(
@@ -136,14 +134,12 @@ async def test_polling_failure_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A failing poll is logged once and its recovery once."""
-    mock_sendblue_client.iter_message_pages.side_effect = SendblueConnectionError(
-        "down"
-    )
+    mock_sendblue_client.list_messages.side_effect = SendblueConnectionError("down")
     for _ in range(3):
         await tick(hass, freezer)
     assert caplog.text.count("Polling Sendblue for") == 1
 
-    mock_sendblue_client.iter_message_pages.side_effect = pages()
+    mock_sendblue_client.list_messages.side_effect = pages()
     await tick(hass, freezer)
     await tick(hass, freezer)
     assert caplog.text.count("works again") == 1
@@ -156,9 +152,7 @@ async def test_polling_auth_failure_starts_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A refused key while polling asks the user for the secret."""
-    mock_sendblue_client.iter_message_pages.side_effect = SendblueAuthenticationError(
-        "no"
-    )
+    mock_sendblue_client.list_messages.side_effect = SendblueAuthenticationError("no")
     await tick(hass, freezer)
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
@@ -172,6 +166,6 @@ async def test_no_polling_after_unload(
 ) -> None:
     """Unloading stops the poller."""
     await hass.config_entries.async_unload(polling_entry.entry_id)
-    calls = mock_sendblue_client.iter_message_pages.call_count
+    calls = mock_sendblue_client.list_messages.call_count
     await tick(hass, freezer)
-    assert mock_sendblue_client.iter_message_pages.call_count == calls
+    assert mock_sendblue_client.list_messages.call_count == calls

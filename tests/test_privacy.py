@@ -27,7 +27,9 @@ from custom_components.sendblue.const import (
     CONF_RECEIVE_MODE,
     DOMAIN,
     EVENT_MESSAGE_RECEIVED,
+    ReceiveMode,
 )
+from sendblue_simulator import Simulator
 
 from .conftest import (
     CONTACT,
@@ -37,6 +39,17 @@ from .conftest import (
     WEBHOOK_ID,
     WEBHOOK_SECRET,
     load_json,
+)
+from .test_receive import (
+    WITHIN,
+    Backoff,
+    Bus,
+    backoff,  # noqa: F401 - the fixture
+    entry_for,
+    set_up,
+    sim,  # noqa: F401 - the fixture
+    tick,
+    unload,
 )
 
 STRANGER = "+15550009999"
@@ -133,9 +146,7 @@ async def test_polling_logs_are_private(
 ) -> None:
     """Polling that fails and recovers says so without naming the account."""
     caplog.set_level(logging.DEBUG, logger="custom_components.sendblue")
-    mock_sendblue_client.iter_message_pages.side_effect = SendblueConnectionError(
-        "down"
-    )
+    mock_sendblue_client.list_messages.side_effect = SendblueConnectionError("down")
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         mock_config_entry,
@@ -144,12 +155,10 @@ async def test_polling_logs_are_private(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    async def no_pages(**_: object):  # noqa: ANN202
-        yield MessagesPage()
-
     for fail in (True, False):
         if not fail:
-            mock_sendblue_client.iter_message_pages.side_effect = no_pages
+            mock_sendblue_client.list_messages.side_effect = None
+            mock_sendblue_client.list_messages.return_value = MessagesPage()
         freezer.tick(15)
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
@@ -158,3 +167,44 @@ async def test_polling_logs_are_private(
     assert any("failed" in text for text in messages)
     assert any("works again" in text for text in messages)
     _assert_private(caplog)
+
+
+async def test_stream_logs_are_private(
+    hass: HomeAssistant,
+    sim: Simulator,  # noqa: F811 - the fixture imported above
+    freezer: FrozenDateTimeFactory,
+    backoff: Backoff,  # noqa: F811 - the fixture imported above
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The stream's failures, recovery, skipped events and strangers name no one."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.sendblue")
+    private = [*PRIVATE, *sim.lines, *(line.removeprefix("+") for line in sim.lines)]
+    entry = entry_for(
+        sim,
+        **{CONF_RECEIVE_MODE: ReceiveMode.STREAM, CONF_ALLOWED_SENDERS: [CONTACT]},
+    )
+    await set_up(hass, entry)
+    await sim.control.wait_for_streams(1, max_wait=WITHIN)
+    bus = Bus(hass, EVENT_MESSAGE_RECEIVED)
+    sim.control.send_malformed("unknown_type")
+    sim.control.inject_inbound(from_number=STRANGER, content="hello?")
+    sim.control.inject_inbound(from_number=CONTACT, content="hi")
+    await bus.wait(1)
+
+    await sim.stop_listening()
+    delay = await backoff.next()
+    await sim.start_listening()
+    await tick(hass, freezer, delay)
+    await sim.control.wait_for_streams(1, max_wait=WITHIN)
+    # A text through the new stream: it is followed (and its recovery logged).
+    sim.control.inject_inbound(from_number=CONTACT, content="back")
+    await bus.wait(2)
+    await unload(hass, entry, sim)
+
+    texts = [r.getMessage() for r in _our_records(caplog)]
+    assert any("failed, reconnecting" in text for text in texts)
+    assert any("works again" in text for text in texts)
+    assert any("not an allowed sender" in text for text in texts)
+    assert any("thing.happened" in text for text in texts)
+    for text in texts:
+        assert not [item for item in private if item in text], text

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sendblue.api import LinesState, SendblueConnectionError
-from custom_components.sendblue.const import DOMAIN, LINES_SCAN_INTERVAL
+from custom_components.sendblue.const import DOMAIN, WEBHOOK_LINES_SCAN_INTERVAL
 
 from .conftest import LINE_1, LINE_2, load_json
 
@@ -65,7 +65,7 @@ async def test_lines_come_and_go(
     entry_id = init_integration.entry_id
     mock_sendblue_client.list_lines.return_value = [LINE_1, NEW_LINE]
 
-    freezer.tick(LINES_SCAN_INTERVAL)
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
@@ -96,7 +96,7 @@ async def test_unavailable_and_back(
     """Entities go unavailable while Sendblue is down, logged once, and recover."""
     mock_sendblue_client.list_lines.side_effect = SendblueConnectionError("down")
     for _ in range(3):
-        freezer.tick(LINES_SCAN_INTERVAL)
+        freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
 
@@ -105,7 +105,7 @@ async def test_unavailable_and_back(
     assert caplog.text.count("Error fetching sendblue data") == 1
 
     mock_sendblue_client.list_lines.side_effect = None
-    freezer.tick(LINES_SCAN_INTERVAL)
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.1_512_216_4639_status").state == "online"
@@ -120,7 +120,7 @@ async def test_event_entity_ignores_polls(
 ) -> None:
     """Coordinator refreshes do not rewrite the event entity's state."""
     before = hass.states.get("event.1_512_216_4639_messages")
-    freezer.tick(LINES_SCAN_INTERVAL)
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     after = hass.states.get("event.1_512_216_4639_messages")
@@ -141,7 +141,7 @@ async def test_line_offline_repair(
     mock_sendblue_client.get_lines_state.return_value = LinesState.from_dict(state)
     issue_id = f"line_offline_{init_integration.entry_id}_{LINE_1}"
 
-    freezer.tick(LINES_SCAN_INTERVAL)
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.1_512_216_4639_status").state == "offline"
@@ -157,7 +157,7 @@ async def test_line_offline_repair(
     mock_sendblue_client.get_lines_state.return_value = LinesState.from_dict(
         load_json("lines_state.json")
     )
-    freezer.tick(LINES_SCAN_INTERVAL)
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

@@ -78,6 +78,8 @@ async def test_message_received_event(
         "group_display_name": None,
         "participants": [CONTACT, LINE_1],
         "date_sent": "2025-12-12T15:41:20.932000+00:00",
+        # Delivered as it happened, not found by a listing afterwards.
+        "replayed": False,
         "payload": payload,
     }
 
@@ -134,6 +136,7 @@ async def test_status_event(
             "error_message": None,
             "was_downgraded": False,
             "date_updated": "2025-12-12T15:35:36.002000+00:00",
+            "replayed": False,
             "payload": payload,
         }
     ]
@@ -160,6 +163,7 @@ async def test_typing_event(
             "line": LINE_1,
             "number": CONTACT,
             "is_typing": True,
+            "replayed": False,
             "timestamp": "2025-12-12T15:41:18+00:00",
             "payload": payload,
         }

@@ -63,6 +63,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
     await coordinator.async_config_entry_first_refresh()
     store = SendblueStore(hass, entry.entry_id)
     await store.async_load()
+    # Registered first, so it runs last: after the receivers stopped.
+    entry.async_on_unload(store.async_save)
     activity, sent_lines = ActivityLog(), SentLines()
     inbound = SendblueInbound(
         hass,
@@ -70,6 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
         lines=lambda: coordinator.data,
         activity=activity,
         sent_lines=sent_lines,
+        seen=store.seen,
     )
     entry.runtime_data = runtime = SendblueRuntimeData(
         client=client,
@@ -83,7 +86,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **account_device_info(entry)
     )
-    runtime.receiver = await async_start_receiver(hass, entry, inbound, store)
+    runtime.receiver = await async_start_receiver(
+        hass, entry, inbound, store, coordinator
+    )
     if entry.options.get(CONF_ASSIST):
         runtime.assist = SendblueAssist(hass, entry).async_start()
 

@@ -64,15 +64,19 @@ from .const import (
     CONF_RECIPIENT_KIND,
     CONF_RECIPIENT_LINE,
     CONF_RECIPIENT_TARGET,
+    CONF_REPLAY_WINDOW,
     CONF_WEBHOOK_SECRET,
     DEFAULT_BASE_URL,
     DEFAULT_POLLING_INTERVAL,
     DEFAULT_RECEIVE_MODE,
+    DEFAULT_REPLAY_WINDOW,
     DEFAULT_TITLE,
     DOMAIN,
     LOGGER,
     MAX_POLLING_INTERVAL,
+    MAX_REPLAY_WINDOW,
     MIN_POLLING_INTERVAL,
+    NEW_ENTRY_RECEIVE_MODE,
     SUBENTRY_RECIPIENT,
     ReceiveMode,
     RecipientKind,
@@ -194,6 +198,7 @@ class SendblueConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_WEBHOOK_ID: webhook.async_generate_id(),
                         CONF_WEBHOOK_SECRET: secrets.token_urlsafe(32),
                     },
+                    options={CONF_RECEIVE_MODE: NEW_ENTRY_RECEIVE_MODE.value},
                 )
             defaults = {**defaults, **user_input, **user_input.get(CONF_ADVANCED, {})}
         return self.async_show_form(
@@ -301,6 +306,7 @@ class SendblueOptionsFlow(OptionsFlow):
                     data={
                         **user_input,
                         CONF_POLLING_INTERVAL: int(user_input[CONF_POLLING_INTERVAL]),
+                        CONF_REPLAY_WINDOW: int(user_input[CONF_REPLAY_WINDOW]),
                         CONF_ALLOWED_SENDERS: senders,
                     }
                 )
@@ -331,6 +337,17 @@ class SendblueOptionsFlow(OptionsFlow):
                         max=MAX_POLLING_INTERVAL,
                         step=1,
                         unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_REPLAY_WINDOW, default=DEFAULT_REPLAY_WINDOW
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=MAX_REPLAY_WINDOW,
+                        step=1,
+                        unit_of_measurement="min",
                         mode=NumberSelectorMode.BOX,
                     )
                 ),

@@ -23,6 +23,8 @@ CONF_REGISTERED_URL: Final = "registered_webhook_url"
 
 CONF_RECEIVE_MODE: Final = "receive_mode"
 CONF_POLLING_INTERVAL: Final = "polling_interval"
+# Minutes: a missed text older than this fires no event when it is found later.
+CONF_REPLAY_WINDOW: Final = "replay_window"
 CONF_DEFAULT_LINE: Final = "default_line"
 CONF_ALLOWED_SENDERS: Final = "allowed_senders"
 CONF_ASSIST: Final = "assist"
@@ -49,20 +51,33 @@ class RecipientKind(StrEnum):
 class ReceiveMode(StrEnum):
     """How the integration learns about inbound messages and status changes."""
 
+    AUTO = "auto"
+    STREAM = "stream"
     WEBHOOK = "webhook"
     POLLING = "polling"
     OFF = "off"
 
 
+# Entries made before the stream existed have no mode saved: they keep the
+# webhook. The config flow gives new entries NEW_ENTRY_RECEIVE_MODE.
 DEFAULT_RECEIVE_MODE: Final = ReceiveMode.WEBHOOK
+NEW_ENTRY_RECEIVE_MODE: Final = ReceiveMode.AUTO
+DEFAULT_REPLAY_WINDOW: Final = 15
+MAX_REPLAY_WINDOW: Final = 24 * 60
 DEFAULT_POLLING_INTERVAL: Final = 10
 MIN_POLLING_INTERVAL: Final = 5
 MAX_POLLING_INTERVAL: Final = 3600
 
-# Lines and capacity change rarely: the only periodic call in webhook mode.
+# Lines and capacity change rarely; how often they are polled depends on how
+# the entry receives (the stream tells line status changes as they happen).
 LINES_SCAN_INTERVAL: Final = timedelta(minutes=5)
-# After a failed poll, ask again this soon (doubling up to LINES_SCAN_INTERVAL).
+WEBHOOK_LINES_SCAN_INTERVAL: Final = timedelta(minutes=30)
+STREAM_LINES_SCAN_INTERVAL: Final = timedelta(hours=1)
+# Webhook registration check and catch-up listing, in webhook and stream mode.
+RECEIVE_CHECK_INTERVAL: Final = timedelta(hours=1)
+# After a failed poll, ask again this soon, then at most this often.
 FAILED_POLL_RETRY: Final = timedelta(seconds=30)
+MAX_FAILED_POLL_RETRY: Final = timedelta(minutes=1)
 # A line offline this long is worth a repair issue.
 LINE_OFFLINE_REPAIR_AFTER: Final = timedelta(hours=1)
 
@@ -85,6 +100,10 @@ EVENT_TYPE_TYPING: Final = "typing"
 
 # Dispatcher signal carrying (event type, data) for one line of one entry.
 SIGNAL_LINE_EVENT: Final = f"{DOMAIN}_line_event_{{entry_id}}_{{line}}"
+# A line's activity changed without an event (a text too old to fire).
+SIGNAL_LINE_ACTIVITY: Final = f"{DOMAIN}_line_activity_{{entry_id}}_{{line}}"
+# The receiver of an entry changed while it runs (the stream fell back to polling).
+SIGNAL_RECEIVE_MODE: Final = f"{DOMAIN}_receive_mode_{{entry_id}}"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_LINE: Final = "line"

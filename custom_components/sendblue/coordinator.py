@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .addresses import format_number
-from .api import LineStatus, SendblueClient, SendblueNotFoundError
+from .api import LineState, LineStatus, SendblueClient, SendblueNotFoundError
 from .const import (
     DOMAIN,
     FAILED_POLL_RETRY,
     LINE_OFFLINE_REPAIR_AFTER,
     LINES_SCAN_INTERVAL,
     LOGGER,
+    MAX_FAILED_POLL_RETRY,
 )
 from .data import SendblueConfigEntry, SendblueData, SendblueLine
 from .errors import setup_errors
@@ -50,16 +52,44 @@ class SendblueCoordinator(DataUpdateCoordinator[SendblueData]):
         # When we first saw each line offline, for the repair issue.
         self._offline_since: dict[str, datetime] = {}
 
+    def use_interval(self, interval: timedelta) -> None:
+        """Poll this often from now on (how the entry receives decides it)."""
+        self._interval = interval
+        self.update_interval = interval
+        if self._unsub_refresh is not None:
+            # The refresh set up with the old interval comes at the new one.
+            self._schedule_refresh()
+
+    @callback
+    def async_set_line_state(self, state: LineState) -> bool:
+        """Show a line's new status at once; return False for a line we do not know."""
+        data = self.data
+        number = state.sendblue_number
+        if number is None or (line := data.lines.get(number)) is None:
+            return False
+        if line.state is not None:
+            state = replace(
+                line.state,
+                status=state.status,
+                status_changed_at=state.status_changed_at,
+            )
+        lines = {**data.lines, line.number: replace(line, state=state)}
+        new = replace(data, lines=lines)
+        self._check_offline_lines(new)
+        self.async_set_updated_data(new)
+        return True
+
     async def _async_update_data(self) -> SendblueData:
         """Fetch the lines and what Sendblue knows about them."""
         try:
             data = await self._async_fetch()
         except UpdateFailed:
-            # Ask again soon, backing off to the normal interval, so entities
-            # come back within a minute of Sendblue's return.
+            # Ask again after 30 s, then every minute, so entities come back
+            # within a minute of Sendblue's return (the normal interval can be an
+            # hour). Only list_lines is asked while it fails: one call a minute.
             failed = self.update_interval or self._interval
             retry = FAILED_POLL_RETRY if failed >= self._interval else failed * 2
-            self.update_interval = min(retry, self._interval)
+            self.update_interval = min(retry, MAX_FAILED_POLL_RETRY, self._interval)
             raise
         self.update_interval = self._interval
         self._check_offline_lines(data)

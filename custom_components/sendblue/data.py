@@ -8,6 +8,7 @@ answer and notify hold references to these objects, never the other way round.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -64,6 +65,46 @@ class ActivityLog:
         return self.lines.setdefault(line, LineActivity())
 
 
+class BoundedSet[T: Hashable]:
+    """Remember the most recent keys, forgetting the oldest beyond a size."""
+
+    def __init__(self, size: int, on_add: Callable[[], None] | None = None) -> None:
+        """Initialize an empty set; on_add runs after each new key (to save it)."""
+        self._size = size
+        self._on_add = on_add
+        self._keys: OrderedDict[T, None] = OrderedDict()
+
+    def add(self, key: T) -> bool:
+        """Add a key; return False when it was already there."""
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self._size:
+            self._keys.popitem(last=False)
+        if self._on_add is not None:
+            self._on_add()
+        return True
+
+    def load(self, keys: Iterable[T]) -> None:
+        """Remember saved keys, oldest first, without calling on_add."""
+        for key in keys:
+            self._keys[key] = None
+        while len(self._keys) > self._size:
+            self._keys.popitem(last=False)
+
+    def __contains__(self, key: object) -> bool:
+        """Return whether a key is remembered."""
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[T]:
+        """Iterate the keys, oldest first."""
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        """Return how many keys are remembered."""
+        return len(self._keys)
+
+
 class SentLines:
     """Which of our lines each recent message went through.
 
@@ -100,7 +141,7 @@ class Part(Protocol):
 
 
 class Receiver(Part, Protocol):
-    """How an entry learns what happens: by webhook or by polling."""
+    """How an entry learns what happens: by stream, webhook or polling."""
 
     mode: ReceiveMode
 

@@ -16,10 +16,12 @@ from .const import (
     CONF_API_SECRET_KEY,
     CONF_CLOUDHOOK_URL,
     CONF_DEFAULT_LINE,
+    CONF_RECEIVE_MODE,
     CONF_RECIPIENT_LINE,
     CONF_RECIPIENT_TARGET,
     CONF_REGISTERED_URL,
     CONF_WEBHOOK_SECRET,
+    DEFAULT_RECEIVE_MODE,
     ReceiveMode,
 )
 from .data import SendblueConfigEntry
@@ -31,6 +33,7 @@ TO_REDACT = {
     CONF_API_SECRET_KEY,
     CONF_CLOUDHOOK_URL,
     CONF_DEFAULT_LINE,
+    CONF_RECEIVE_MODE,
     CONF_RECIPIENT_LINE,
     CONF_RECIPIENT_TARGET,
     CONF_REGISTERED_URL,
@@ -57,6 +60,9 @@ async def async_get_config_entry_diagnostics(
             "entry": entry.as_dict(),
             "receiver": {
                 "mode": receiver.mode if receiver else ReceiveMode.OFF,
+                "configured_mode": entry.options.get(
+                    CONF_RECEIVE_MODE, DEFAULT_RECEIVE_MODE
+                ),
                 **(receiver.diagnostics() if receiver else {}),
             },
             "inbound": runtime.inbound.diagnostics(),

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .addresses import format_number
-from .const import DOMAIN, SIGNAL_LINE_EVENT
+from .const import DOMAIN, SIGNAL_LINE_ACTIVITY, SIGNAL_LINE_EVENT
 from .data import SendblueConfigEntry, SendblueDataCoordinator
 from .identifiers import line_identifier
 
@@ -73,6 +73,18 @@ class SendblueEntity(CoordinatorEntity[SendblueDataCoordinator]):
             async_dispatcher_connect(
                 self.hass,
                 SIGNAL_LINE_EVENT.format(entry_id=self.entry.entry_id, line=self.line),
+                target,
+            )
+        )
+
+    def async_listen_line_activity(self, target: Callable[[], None]) -> None:
+        """Call target when the line's activity changed without an event."""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_LINE_ACTIVITY.format(
+                    entry_id=self.entry.entry_id, line=self.line
+                ),
                 target,
             )
         )

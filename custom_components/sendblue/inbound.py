@@ -1,8 +1,11 @@
-"""Turn what Sendblue reports (by webhook or polling) into Home Assistant events."""
+"""Turn what Sendblue reports (stream, webhook, listing) into Home Assistant events.
+
+Dedupe keys of messages and stream events are saved with the entry, so that
+nothing fires twice across a restart; typing keys are kept in memory only.
+"""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -26,31 +29,12 @@ from .const import (
     EVENT_TYPE_TYPING,
     EVENT_TYPING_INDICATOR,
     LOGGER,
+    SIGNAL_LINE_ACTIVITY,
     SIGNAL_LINE_EVENT,
 )
-from .data import ActivityLog, SendblueConfigEntry, SendblueData, SentLines
+from .data import ActivityLog, BoundedSet, SendblueConfigEntry, SendblueData, SentLines
 
-
-class BoundedSet[T: Hashable]:
-    """Remember the most recent keys, forgetting the oldest beyond a size."""
-
-    def __init__(self, size: int) -> None:
-        """Initialize an empty set."""
-        self._size = size
-        self._keys: OrderedDict[T, None] = OrderedDict()
-
-    def add(self, key: T) -> bool:
-        """Add a key; return False when it was already there."""
-        if key in self._keys:
-            return False
-        self._keys[key] = None
-        if len(self._keys) > self._size:
-            self._keys.popitem(last=False)
-        return True
-
-    def __len__(self) -> int:
-        """Return how many keys are remembered."""
-        return len(self._keys)
+ATTR_REPLAYED = "replayed"
 
 
 class SendblueInbound:
@@ -64,14 +48,21 @@ class SendblueInbound:
         lines: Callable[[], SendblueData | None],
         activity: ActivityLog,
         sent_lines: SentLines,
+        seen: BoundedSet[str] | None = None,
     ) -> None:
-        """Initialize for one config entry; lines returns what was last polled."""
+        """Initialize for one config entry; lines returns what was last polled.
+
+        seen holds the dedupe keys that survive restarts (the entry's store).
+        """
         self.hass = hass
         self.entry = entry
         self._lines = lines
         self.activity = activity
         self.sent_lines = sent_lines
-        self._seen: BoundedSet[Hashable] = BoundedSet(DEDUPE_SIZE)
+        self._seen: BoundedSet[str] = (
+            seen if seen is not None else BoundedSet(DEDUPE_SIZE)
+        )
+        self._typing_seen: BoundedSet[Hashable] = BoundedSet(DEDUPE_SIZE)
         allowed = entry.options.get(CONF_ALLOWED_SENDERS) or []
         self._allowed: frozenset[str] = frozenset(s.lower() for s in allowed)
         self.dropped = 0
@@ -79,7 +70,7 @@ class SendblueInbound:
     @property
     def remembered(self) -> int:
         """Return how many delivery keys are remembered for dedupe."""
-        return len(self._seen)
+        return len(self._seen) + len(self._typing_seen)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the size of the dedupe memory and how many texts were dropped."""
@@ -96,30 +87,52 @@ class SendblueInbound:
             sender is not None and sender.lower() in self._allowed
         )
 
+    def first_event(self, event_id: str) -> bool:
+        """Remember a stream event's id; return False when it was seen before."""
+        return self._seen.add(f"event/{event_id}")
+
     @callback
     def async_process(
-        self, item: Message | TypingIndicator, payload: Mapping[str, Any]
-    ) -> None:
-        """Fire the events for one item, once."""
+        self,
+        item: Message | TypingIndicator,
+        payload: Mapping[str, Any],
+        *,
+        replayed: bool = False,
+        fire: bool = True,
+    ) -> bool:
+        """Fire the events for one item, once; return False when seen before.
+
+        replayed marks what a listing found after the fact. With fire False
+        the item is only remembered and its line's activity recorded (a text
+        too old to act on); typing is never replayed.
+        """
         if isinstance(item, TypingIndicator):
-            self._typing(item, payload)
-        elif item.is_outbound or (
+            return self._typing(item, payload)
+        if item.is_outbound or (
             item.is_outbound is None and item.status is not MessageStatus.RECEIVED
         ):
-            self._status(item, payload)
-        else:
-            self._received(item, payload)
+            return self._status(item, payload, replayed=replayed, fire=fire)
+        return self._received(item, payload, replayed=replayed, fire=fire)
 
-    def _received(self, message: Message, payload: Mapping[str, Any]) -> None:
+    def _received(
+        self,
+        message: Message,
+        payload: Mapping[str, Any],
+        *,
+        replayed: bool,
+        fire: bool,
+    ) -> bool:
         """Fire sendblue_message_received."""
         handle = message.message_handle
-        if handle is None or not self._seen.add(("received", handle)):
-            return
+        if handle is None or not self._seen.add(f"received/{handle}"):
+            return False
         if not self.is_allowed(message.from_number):
             self._drop(message.from_number)
-            return
+            return True
         line = self._our_line(message.sendblue_number, message.to_number)
-        self._track(handle, line, sent=False, when=message.date_sent)
+        self._track(handle, line, sent=False, when=message.date_sent, fire=fire)
+        if not fire:
+            return True
         data = {
             "message_handle": message.message_handle,
             "content": message.content,
@@ -133,18 +146,31 @@ class SendblueInbound:
             "group_display_name": message.group_display_name,
             "participants": list(message.participants),
             "date_sent": _iso(message.date_sent),
+            ATTR_REPLAYED: replayed,
         }
         self._fire(
             EVENT_MESSAGE_RECEIVED, EVENT_TYPE_MESSAGE_RECEIVED, line, data, payload
         )
+        return True
 
-    def _status(self, message: Message, payload: Mapping[str, Any]) -> None:
+    def _status(
+        self,
+        message: Message,
+        payload: Mapping[str, Any],
+        *,
+        replayed: bool,
+        fire: bool,
+    ) -> bool:
         """Fire sendblue_message_status."""
         handle = message.message_handle
-        if handle is None or not self._seen.add(("status", handle, message.status)):
-            return
+        if handle is None or not self._seen.add(
+            f"status/{handle}/{message.status.value}"
+        ):
+            return False
         line = self._our_line(message.sendblue_number, message.from_number)
-        self._track(handle, line, sent=True, when=message.date_sent)
+        self._track(handle, line, sent=True, when=message.date_sent, fire=fire)
+        if not fire:
+            return True
         data = {
             "message_handle": message.message_handle,
             "status": _value(message.status),
@@ -154,27 +180,31 @@ class SendblueInbound:
             "error_message": message.error_message,
             "was_downgraded": message.was_downgraded,
             "date_updated": _iso(message.date_updated),
+            ATTR_REPLAYED: replayed,
         }
         self._fire(EVENT_MESSAGE_STATUS, EVENT_TYPE_MESSAGE_STATUS, line, data, payload)
+        return True
 
-    def _typing(self, typing: TypingIndicator, payload: Mapping[str, Any]) -> None:
+    def _typing(self, typing: TypingIndicator, payload: Mapping[str, Any]) -> bool:
         """Fire sendblue_typing_indicator."""
         contact, line = typing.number, typing.from_number
         if self._known_line(line) is None and self._known_line(contact):
             # Be tolerant of payloads that name the line in `number`.
             contact, line = line, contact
         key = ("typing", contact, line, typing.is_typing, _iso(typing.timestamp))
-        if not self._seen.add(key):
-            return
+        if not self._typing_seen.add(key):
+            return False
         if not self.is_allowed(contact):
             self._drop(contact)
-            return
+            return True
         data = {
             "number": contact,
             "is_typing": typing.is_typing,
             "timestamp": _iso(typing.timestamp),
+            ATTR_REPLAYED: False,
         }
         self._fire(EVENT_TYPING_INDICATOR, EVENT_TYPE_TYPING, line, data, payload)
+        return True
 
     def _known_line(self, *candidates: str | None) -> str | None:
         """Return the first candidate that is one of the account's lines."""
@@ -188,11 +218,18 @@ class SendblueInbound:
         return self._known_line(*candidates) or next((c for c in candidates if c), None)
 
     def _track(
-        self, handle: str, line: str | None, *, sent: bool, when: datetime | None
+        self,
+        handle: str,
+        line: str | None,
+        *,
+        sent: bool,
+        when: datetime | None,
+        fire: bool,
     ) -> None:
         """Remember the message's line and record the line's activity.
 
-        The activity sensors pick it up with the line's event.
+        The activity sensors pick it up with the line's event, or without one
+        from the activity signal.
         """
         if line is None:
             return
@@ -205,6 +242,11 @@ class SendblueInbound:
             activity.last_sent = _latest(activity.last_sent, when)
         else:
             activity.last_received = _latest(activity.last_received, when)
+        if not fire:
+            async_dispatcher_send(
+                self.hass,
+                SIGNAL_LINE_ACTIVITY.format(entry_id=self.entry.entry_id, line=line),
+            )
 
     def _fire(
         self,

@@ -1,30 +1,25 @@
-"""Receive without a public URL: read new messages and status changes by polling."""
+"""Receive without a public URL: list new messages and status changes by polling."""
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.start import async_at_started
 
 from .addresses import mask
-from .api import SendblueAuthenticationError, SendblueClient, SendblueError
+from .api import SendblueAuthenticationError, SendblueError
+from .catchup import SendblueCatchup
 from .const import LOGGER, ReceiveMode
 from .data import SendblueConfigEntry
 from .errors import start_reauth
-from .inbound import SendblueInbound
-
-# Sendblue allows 100 list requests per 10 s; a tick never needs more than this.
-MAX_PAGES_PER_POLL = 5
-PAGE_SIZE = 100
 
 
 class SendbluePoller:
-    """Poll /api/v2/messages for what changed and hand it to the inbound path."""
+    """List what changed since the cursor on an interval (the catch-up, repeated)."""
 
     mode = ReceiveMode.POLLING
 
@@ -32,23 +27,22 @@ class SendbluePoller:
         self,
         hass: HomeAssistant,
         entry: SendblueConfigEntry,
-        client: SendblueClient,
-        inbound: SendblueInbound,
+        catchup: SendblueCatchup,
         interval: timedelta,
     ) -> None:
         """Initialize the poller."""
         self.hass = hass
         self.entry = entry
-        self.client = client
-        self.inbound = inbound
+        self.catchup = catchup
         self.interval = interval
-        self._since: datetime = dt_util.utcnow()
         self._lock = asyncio.Lock()
         self._available = True
+        # What the first poll finds (and the first after a failure) was missed.
+        self._caught_up = False
         self._unsub: CALLBACK_TYPE | None = None
 
     def async_start(self) -> None:
-        """Start polling until the entry unloads."""
+        """Poll now (from the saved cursor) and then until the entry unloads."""
         self._unsub = async_track_time_interval(
             self.hass,
             self._async_tick,
@@ -58,6 +52,17 @@ class SendbluePoller:
         )
         self.entry.async_on_unload(self._async_stop)
 
+        @callback
+        def first_poll(_hass: HomeAssistant) -> None:
+            # Once automations listen: what it finds was missed, and fires now.
+            self.entry.async_create_background_task(
+                self.hass,
+                self._async_tick(None),
+                f"Sendblue first poll {self.entry.title}",
+            )
+
+        self.entry.async_on_unload(async_at_started(self.hass, first_poll))
+
     @callback
     def _async_stop(self) -> None:
         """Stop polling."""
@@ -65,7 +70,7 @@ class SendbluePoller:
             self._unsub()
             self._unsub = None
 
-    async def _async_tick(self, _now: datetime) -> None:
+    async def _async_tick(self, _now: datetime | None) -> None:
         """Poll once, unless the previous poll is still running."""
         if not self._lock.locked():
             async with self._lock:
@@ -73,32 +78,20 @@ class SendbluePoller:
 
     async def async_poll(self) -> None:
         """Read every message updated since the last poll."""
-        pages = 0
         try:
-            async with aclosing(
-                self.client.iter_message_pages(
-                    page_size=PAGE_SIZE,
-                    updated_at_gte=self._since,
-                    order_by="updatedAt",
-                    order_direction="asc",
-                )
-            ) as page_iter:
-                async for page in page_iter:
-                    for message in page.messages:
-                        self.inbound.async_process(message, message.to_dict())
-                        if message.date_updated and message.date_updated > self._since:
-                            self._since = message.date_updated
-                    pages += 1
-                    if pages >= MAX_PAGES_PER_POLL:
-                        break
+            complete = await self.catchup.async_run(replay=not self._caught_up)
         except SendblueAuthenticationError as err:
+            self._caught_up = False
             self._set_available(available=False, reason="authentication failed")
             # No point asking again with a refused key; reauth reloads the entry.
             self._async_stop()
             start_reauth(self.hass, self.entry, err)
         except SendblueError as err:
+            self._caught_up = False
             self._set_available(available=False, reason=str(err))
         else:
+            # A run that stopped at its page bound has more missed items to list.
+            self._caught_up = complete
             self._set_available(available=True, reason="")
 
     def _set_available(self, *, available: bool, reason: str) -> None:
@@ -119,5 +112,5 @@ class SendbluePoller:
             "working": self._available,
             "running": self._unsub is not None,
             "interval_seconds": self.interval.total_seconds(),
-            "since": self._since.isoformat(),
+            "catchup": self.catchup.diagnostics(),
         }

@@ -16,15 +16,21 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import LineStatus
+from .const import SIGNAL_RECEIVE_MODE, ReceiveMode
 from .data import LineActivity, SendblueConfigEntry, SendblueData, SendblueLine
 from .entity import SendblueEntity, async_add_line_entities
 
 PARALLEL_UPDATES = 0
 
+# Auto is a choice, not a mode in use: the sensor shows what auto picked.
+RECEIVE_MODE_OPTIONS = [
+    mode.value for mode in ReceiveMode if mode is not ReceiveMode.AUTO
+]
 # An unknown status is the sensor's own unknown state, not a fourth option.
 LINE_STATUS_OPTIONS = [
     status.value.lower() for status in LineStatus if status is not LineStatus.UNKNOWN
@@ -125,6 +131,7 @@ async def async_setup_entry(
     async_add_entities(
         SendblueAccountSensor(entry, description) for description in ACCOUNT_SENSORS
     )
+    async_add_entities([SendblueReceiveModeSensor(entry)])
     async_add_line_entities(
         entry,
         async_add_entities,
@@ -150,6 +157,36 @@ class SendblueAccountSensor(SendblueEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class SendblueReceiveModeSensor(SendblueEntity, SensorEntity):
+    """How the account receives: the mode in use, as auto chose it."""
+
+    _attr_translation_key = "receive_mode"
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_options = RECEIVE_MODE_OPTIONS
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, entry: SendblueConfigEntry) -> None:
+        """Initialize the sensor."""
+        super().__init__(entry, key="receive_mode")
+
+    async def async_added_to_hass(self) -> None:
+        """Follow a change of receiver while the entry runs (a fallback)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_RECEIVE_MODE.format(entry_id=self.entry.entry_id),
+                self.async_write_ha_state,
+            )
+        )
+
+    @property
+    def native_value(self) -> str:
+        """Return the mode in use."""
+        receiver = self.entry.runtime_data.receiver
+        return (receiver.mode if receiver else ReceiveMode.OFF).value
 
 
 class SendblueLineSensor(SendblueEntity, RestoreSensor):
@@ -179,10 +216,16 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
             restore(self.entry.runtime_data.activity.of(self.line), last.native_value)
         self._shown = self.native_value
         self.async_listen_line_events(self._async_line_event)
+        self.async_listen_line_activity(self._async_activity)
 
     @callback
     def _async_line_event(self, _event_type: str, _data: dict[str, Any]) -> None:
         """Show activity the line's event has just recorded, if it changed it."""
+        self._async_activity()
+
+    @callback
+    def _async_activity(self) -> None:
+        """Show the line's activity, if it changed."""
         # Every text fires one event; only the sensor whose time moved writes.
         if (value := self.native_value) != self._shown:
             self._shown = value

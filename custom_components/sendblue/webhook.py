@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
+from datetime import datetime
 from http import HTTPStatus
 from types import ModuleType
 from typing import Any
@@ -13,11 +14,14 @@ from aiohttp.web import BaseRequest, Request, RequestPayloadError, Response
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util.json import json_loads
 
+from .addresses import mask
 from .api import (
+    SendblueAuthenticationError,
     SendblueClient,
     SendblueError,
     SendblueInvalidResponseError,
@@ -25,17 +29,19 @@ from .api import (
     WebhookType,
     parse_webhook,
 )
+from .catchup import SendblueCatchup
 from .const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
     LOGGER,
     MAX_PAYLOAD_DEPTH,
     MAX_WEBHOOK_BODY,
+    RECEIVE_CHECK_INTERVAL,
     WEBHOOK_SECRET_HEADER,
     ReceiveMode,
 )
 from .data import SendblueConfigEntry
-from .errors import setup_errors
+from .errors import setup_errors, start_reauth
 from .inbound import SendblueInbound
 from .issues import clear_issue, raise_issue
 from .store import SendblueStore
@@ -60,18 +66,43 @@ class SendblueWebhook:
         entry: SendblueConfigEntry,
         inbound: SendblueInbound,
         store: SendblueStore,
+        catchup: SendblueCatchup,
     ) -> None:
         """Initialize the webhook for an entry."""
         self.hass = hass
         self.entry = entry
         self.inbound = inbound
         self.store = store
+        self.catchup = catchup
         self._secret = entry.data[CONF_WEBHOOK_SECRET].encode()
         self._warned = False
+        # Whether Sendblue may have called in vain: no URL, or a lost registration.
+        self._gap = True
+        self._check_failed = False
         self.refused = 0
+        self.readded = 0
 
     async def async_setup(self, client: SendblueClient) -> None:
-        """Register the webhook in Home Assistant and with Sendblue."""
+        """Register the webhook in Home Assistant and with Sendblue, then catch up.
+
+        The listing runs once the webhook listens, so that nothing falls between.
+        """
+        self._client = client
+        self._register_local()
+        await self._async_register(client, setup=True)
+        self.catchup.async_run_when_started()
+        self.entry.async_on_unload(
+            async_track_time_interval(
+                self.hass,
+                self._async_hourly,
+                RECEIVE_CHECK_INTERVAL,
+                name=f"Sendblue webhook check {self.entry.title}",
+                cancel_on_shutdown=True,
+            )
+        )
+
+    def _register_local(self) -> None:
+        """Listen on Home Assistant's webhook URL until the entry unloads."""
         webhook_id = self.entry.data[CONF_WEBHOOK_ID]
         webhook.async_register(
             self.hass,
@@ -85,20 +116,62 @@ class SendblueWebhook:
         self.entry.async_on_unload(
             lambda: webhook.async_unregister(self.hass, webhook_id)
         )
+
+    async def _async_register(self, client: SendblueClient, *, setup: bool) -> bool:
+        """Make sure Sendblue calls our URL; return whether it may not have been.
+
+        At setup a failure fails the setup; later it is raised to the caller.
+        """
         issue_id = ISSUE_NO_URL.format(entry_id=self.entry.entry_id)
-        url, cloudhook = await self._async_public_url()
+        url, cloudhook = await self.async_public_url()
         if url is None:
             # Without a URL Sendblue can reach, say how to fix it; setup goes on.
             raise_issue(
                 self.hass, issue_id, "webhook_url_missing", {"title": self.entry.title}
             )
-            return
+            self._gap = True
+            return True
         clear_issue(self.hass, issue_id)
-        with setup_errors():
-            await self._async_register_remote(client, url)
+        if setup:
+            with setup_errors():
+                added = await self._async_register_remote(client, url)
+        else:
+            added = await self._async_register_remote(client, url)
         await self.store.async_set_webhook(url, cloudhook=cloudhook)
+        gap, self._gap = self._gap or added, False
+        return gap
 
-    async def _async_public_url(self) -> tuple[str | None, bool]:
+    async def _async_hourly(self, _now: datetime) -> None:
+        """Re-add a registration Sendblue lost, and list what changed meanwhile."""
+        try:
+            was_registered = self.store.webhook_url is not None and not self._gap
+            gap = await self._async_register(self._client, setup=False)
+        except SendblueError as err:
+            if isinstance(err, SendblueAuthenticationError):
+                start_reauth(self.hass, self.entry, err)
+            if not self._check_failed:
+                self._check_failed = True
+                LOGGER.warning(
+                    "Could not check the Sendblue webhook of %s: %s",
+                    mask(self.entry.title),
+                    err,
+                )
+            return
+        if self._check_failed:
+            self._check_failed = False
+            LOGGER.info(
+                "Checking the Sendblue webhook of %s works again",
+                mask(self.entry.title),
+            )
+        if gap and was_registered:
+            self.readded += 1
+            LOGGER.info(
+                "Sendblue had lost the webhook of %s: added it again",
+                mask(self.entry.title),
+            )
+        await self.catchup.async_run_logged()
+
+    async def async_public_url(self) -> tuple[str | None, bool]:
         """Return the URL Sendblue can call (the cloudhook, else the external URL)."""
         webhook_id = self.entry.data[CONF_WEBHOOK_ID]
         if (cloud := _cloud(self.hass)) and cloud.async_active_subscription(self.hass):
@@ -113,13 +186,17 @@ class SendblueWebhook:
             return None, False
         return url, False
 
-    async def _async_register_remote(self, client: SendblueClient, url: str) -> None:
-        """Make Sendblue call our URL with our secret, once per type."""
+    async def _async_register_remote(self, client: SendblueClient, url: str) -> bool:
+        """Make Sendblue call our URL with our secret, once per type.
+
+        Return whether anything had to be added (Sendblue did not call us).
+        """
         secret = self._secret.decode()
         registered = self.store.webhook_url
         if registered and registered != url:
             await async_unregister_remote(client, registered)
         existing = await client.list_webhooks()
+        added = False
         for webhook_type in WEBHOOK_TYPES:
             ours = [
                 config
@@ -135,6 +212,8 @@ class SendblueWebhook:
                 webhooks=[WebhookConfiguration(url=url, secret=secret)],
                 webhook_type=webhook_type,
             )
+            added = True
+        return added
 
     async def async_handle(
         self,
@@ -172,7 +251,12 @@ class SendblueWebhook:
 
     def diagnostics(self) -> dict[str, Any]:
         """Return whether Sendblue calls us, and how many calls were refused."""
-        return {**self.store.diagnostics(), "refused_calls": self.refused}
+        return {
+            **self.store.diagnostics(),
+            "refused_calls": self.refused,
+            "readded": self.readded,
+            "catchup": self.catchup.diagnostics(),
+        }
 
 
 async def _refuse(request: Request, status: HTTPStatus) -> Response:

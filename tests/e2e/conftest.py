@@ -168,6 +168,10 @@ class Stack:
             entry = await ha.add_sendblue_entry(self.account)
             self.entry_id = entry["entry_id"]
             await ha.wait_entry_state(entry["entry_id"], "loaded")
+            # New entries receive by the stream (auto); this module tests the
+            # webhook, and tests of the other modes switch and switch back.
+            await ha.set_options(entry["entry_id"], {"receive_mode": "webhook"})
+            await ha.wait_entry_state(entry["entry_id"], "loaded")
             await ha.add_recipient(entry["entry_id"], RECIPIENT)
             self.notify_entity = await ha.wait_recipient_entity(
                 entry["entry_id"], RECIPIENT.name
