@@ -26,7 +26,7 @@ from unittest.mock import patch
 import pytest
 from aiohttp import web
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError
@@ -43,16 +43,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sendblue import create_client
-from custom_components.sendblue.api import SendblueClient
 from custom_components.sendblue.const import (
-    CONF_ACCOUNT_EMAIL,
-    CONF_API_KEY_ID,
-    CONF_API_SECRET_KEY,
     CONF_BASE_URL,
     CONF_POLLING_INTERVAL,
     CONF_RECEIVE_MODE,
-    CONF_WEBHOOK_SECRET,
     DOMAIN,
     EVENT_MESSAGE_RECEIVED,
     EVENT_MESSAGE_STATUS,
@@ -62,7 +56,17 @@ from custom_components.sendblue.const import (
 from sendblue_simulator import Simulator
 from sendblue_simulator import app as simulator_app
 
-from .conftest import API_KEY_ID, API_SECRET, EMAIL, WEBHOOK_ID, WEBHOOK_SECRET
+from .conftest import (
+    API_KEY_ID,
+    API_SECRET,
+    EMAIL,
+    WEBHOOK_ID,
+    WEBHOOK_SECRET,
+    Tuning,
+    set_up,
+    simulator_entry,
+    tune_clients,
+)
 
 TRANSLATIONS = json.loads(
     (
@@ -91,62 +95,11 @@ ERROR_FOR_FAULT = {
 # -- fixtures and helpers -------------------------------------------------------------
 
 
-@dataclass
-class Tuning:
-    """The clients the integration created, and the retry waits they asked for."""
-
-    clients: list[SendblueClient] = field(default_factory=list)
-    waits: list[float] = field(default_factory=list)
-
-
 @pytest.fixture
 def tuning() -> Iterator[Tuning]:
     """Make the integration's clients quick to fail and to retry."""
-    tuning = Tuning()
-
-    async def record_wait(seconds: float) -> None:
-        """Record a retry wait instead of sleeping it."""
-        tuning.waits.append(seconds)
-
-    def tuned_client(hass: HomeAssistant, data: dict[str, object]) -> SendblueClient:
-        """Create the client as the integration does, then tune it."""
-        client = create_client(hass, data)
-        client.request_timeout = TIMEOUT
-        client.pace_sends = False
-        client._sleep = record_wait
-        tuning.clients.append(client)
-        return client
-
-    with patch("custom_components.sendblue.create_client", tuned_client):
+    with tune_clients(TIMEOUT) as tuning:
         yield tuning
-
-
-def simulator_entry(
-    simulator: Simulator,
-    **options: Any,  # noqa: ANN401
-) -> MockConfigEntry:
-    """Return a config entry pointing at the simulator."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=EMAIL,
-        unique_id=API_KEY_ID,
-        data={
-            CONF_API_KEY_ID: API_KEY_ID,
-            CONF_API_SECRET_KEY: API_SECRET,
-            CONF_BASE_URL: simulator.base_url,
-            CONF_ACCOUNT_EMAIL: EMAIL,
-            CONF_WEBHOOK_ID: WEBHOOK_ID,
-            CONF_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        },
-        options=options,
-    )
-
-
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add the entry and set it up (it may end in a retry state)."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def elapse(hass: HomeAssistant, delta: timedelta) -> None:
