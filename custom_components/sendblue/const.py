@@ -32,6 +32,8 @@ CONF_ASSIST_MARK_READ: Final = "assist_mark_read"
 CONF_ASSIST_SMS: Final = "assist_sms"
 # Let conversation agents read conversations through the LLM API, but not text.
 CONF_LLM_READ_ONLY: Final = "llm_read_only"
+# How long the outbox keeps trying a send that failed for a reason that heals.
+CONF_RETRY_FOR: Final = "retry_for"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 CONF_RECIPIENT_KIND: Final = "kind"
@@ -65,6 +67,9 @@ LINES_SCAN_INTERVAL: Final = timedelta(minutes=5)
 FAILED_POLL_RETRY: Final = timedelta(seconds=30)
 # A line offline this long is worth a repair issue.
 LINE_OFFLINE_REPAIR_AFTER: Final = timedelta(hours=1)
+
+DEFAULT_RETRY_FOR: Final = timedelta(minutes=30)
+MAX_RETRY_FOR: Final = timedelta(hours=24)
 
 # Sendblue retries deliveries; remember this many keys to fire each event once.
 DEDUPE_SIZE: Final = 4096
