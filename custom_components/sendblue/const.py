@@ -82,6 +82,7 @@ MAX_PAYLOAD_DEPTH: Final = 32
 EVENT_MESSAGE_RECEIVED: Final = f"{DOMAIN}_message_received"
 EVENT_MESSAGE_STATUS: Final = f"{DOMAIN}_message_status"
 EVENT_TYPING_INDICATOR: Final = f"{DOMAIN}_typing_indicator"
+EVENT_OUTBOX: Final = f"{DOMAIN}_outbox"
 
 # Event entity types, one per bus event.
 EVENT_TYPE_MESSAGE_RECEIVED: Final = "message_received"

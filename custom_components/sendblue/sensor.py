@@ -21,7 +21,7 @@ from homeassistant.helpers.typing import StateType
 
 from .api import LineStatus
 from .data import LineActivity, SendblueConfigEntry, SendblueData, SendblueLine
-from .entity import SendblueEntity, async_add_line_entities
+from .entity import SendblueEntity, account_device_info, async_add_line_entities
 
 PARALLEL_UPDATES = 0
 
@@ -116,6 +116,15 @@ ACCOUNT_SENSORS: tuple[SendblueAccountSensorDescription, ...] = (
 )
 
 
+# Counted as the outbox changes, and shown while Sendblue is away: that is when
+# it matters.
+QUEUED_SENSOR = SensorEntityDescription(
+    key="queued",
+    translation_key="queued",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,  # noqa: ARG001
     entry: SendblueConfigEntry,
@@ -125,6 +134,7 @@ async def async_setup_entry(
     async_add_entities(
         SendblueAccountSensor(entry, description) for description in ACCOUNT_SENSORS
     )
+    async_add_entities([SendblueQueuedSensor(entry, QUEUED_SENSOR)])
     async_add_line_entities(
         entry,
         async_add_entities,
@@ -150,6 +160,30 @@ class SendblueAccountSensor(SendblueEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class SendblueQueuedSensor(SensorEntity):
+    """How many messages the outbox holds; available even while Sendblue is not."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, entry: SendblueConfigEntry, description: SensorEntityDescription
+    ) -> None:
+        """Initialize the sensor on the account device."""
+        self.entity_description = description
+        self._outbox = entry.runtime_data.outbox
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = account_device_info(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the outbox."""
+        self.async_on_remove(self._outbox.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return how many messages wait to go out."""
+        return self._outbox.queued
 
 
 class SendblueLineSensor(SendblueEntity, RestoreSensor):
