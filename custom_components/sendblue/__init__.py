@@ -30,7 +30,7 @@ from .entity import account_device_info
 from .inbound import SendblueInbound
 from .llm_api import async_setup_llm_api
 from .notify import SendblueNotificationService
-from .outbox import SendblueOutbox
+from .outbox import SendblueOutbox, outbox_store
 from .receive import async_start_receiver
 from .services import async_setup_services
 from .store import SendblueStore
@@ -141,10 +141,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: SendblueConfigEntry) ->
     """Stop Sendblue calling a removed entry, delete its cloudhook and storage."""
     store = SendblueStore(hass, entry.entry_id)
     await store.async_load()
-    client = create_client(hass, entry)
-    await async_remove_webhook(hass, entry, client, store)
+    await async_remove_webhook(hass, entry, create_client(hass, entry), store)
     await store.async_remove()
-    await SendblueOutbox(hass, entry, client, SentLines()).async_remove()
+    # What was still queued goes with the entry.
+    await outbox_store(hass, entry.entry_id).async_remove()
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> bool:

@@ -122,6 +122,11 @@ def retry_for(field: str, value: object) -> timedelta:
     return duration
 
 
+def given_retry_for(data: Mapping[str, Any], field: str) -> timedelta | None:
+    """Return the retry_for a call gives, or None to use the entry's option."""
+    return retry_for(field, data[field]) if field in data else None
+
+
 def retry_for_option(options: Mapping[str, Any]) -> timedelta:
     """Return the entry's "Keep trying failed sends for" (checked when it was saved)."""
     if (value := options.get(CONF_RETRY_FOR)) is None:

@@ -35,7 +35,7 @@ from .data import SendblueConfigEntry, SendblueDataCoordinator, SendblueRuntimeD
 from .entity import MANUFACTURER
 from .errors import async_name_field
 from .identifiers import recipient_identifier
-from .inputs import Inputs, check_content, resolve_line, retry_for, send_style
+from .inputs import Inputs, check_content, given_retry_for, resolve_line, send_style
 from .send import Outgoing, async_send
 
 # Sending writes to Sendblue: one at a time per platform, as the rules ask.
@@ -149,11 +149,7 @@ class SendblueNotificationService(BaseNotificationService):
         content = compose(message, kwargs.get(ATTR_TITLE)) or None
         media_url = data.get(ATTR_MEDIA_URL)
         check_content(content, media_url)
-        keep = (
-            retry_for(ATTR_RETRY_FOR, data[ATTR_RETRY_FOR])
-            if ATTR_RETRY_FOR in data
-            else None
-        )
+        keep = given_retry_for(data, ATTR_RETRY_FOR)
         outgoing = Outgoing(
             recipients=numbers,
             groups=groups,

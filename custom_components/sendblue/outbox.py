@@ -256,6 +256,11 @@ def _same(message: Addressed, found: Message) -> bool:
     return True
 
 
+def outbox_store(hass: HomeAssistant, entry_id: str) -> Store[_Saved]:
+    """Return the Store of an entry's outbox (its own file, next to the entry's)."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outbox", private=True)
+
+
 @dataclass
 class _Turn:
     """The lock of one conversation, and how many wait for it."""
@@ -279,9 +284,7 @@ class SendblueOutbox:
         self._entry = entry
         self._client = client
         self._sent_lines = sent_lines
-        self._store: Store[_Saved] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.outbox", private=True
-        )
+        self._store = outbox_store(hass, entry.entry_id)
         self._items: list[OutboxItem] = []
         self._claimed: OrderedDict[str, None] = OrderedDict()
         # Messages with an attempt (or a look) under way.
@@ -337,10 +340,6 @@ class SendblueOutbox:
         self._cancel_timer()
         if self._on_disk:
             await self._store.async_save(self._document())
-
-    async def async_remove(self) -> None:
-        """Delete the saved outbox with its entry."""
-        await self._store.async_remove()
 
     # -- what the rest of the integration sees ------------------------------------
 

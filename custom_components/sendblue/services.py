@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -36,9 +36,9 @@ from .errors import action_errors, async_name_field, invalid
 from .inputs import (
     Inputs,
     check_content,
+    given_retry_for,
     one_of,
     resolve_line,
-    retry_for,
     send_style,
 )
 from .send import Outgoing, async_media_to_url, async_send
@@ -180,13 +180,6 @@ async def _async_media_url(call: ServiceCall, entry: SendblueConfigEntry) -> str
     return call.data.get(ATTR_MEDIA_URL) or None
 
 
-def _retry_for(call: ServiceCall) -> timedelta | None:
-    """Return how long to keep trying a failed send, None for the entry's option."""
-    if ATTR_RETRY_FOR not in call.data:
-        return None
-    return retry_for(ATTR_RETRY_FOR, call.data[ATTR_RETRY_FOR])
-
-
 def _given(call: ServiceCall, *names: str) -> dict[str, Any]:
     """Return the fields of a call that were given, to pass on as they are."""
     return {name: call.data[name] for name in names if name in call.data}
@@ -224,7 +217,7 @@ async def _async_send_message(
     """Send a message to each recipient at once."""
     recipients = _inputs(call).addresses(ATTR_TO, call.data[ATTR_TO])
     line = _line(call, entry, call.data.get(ATTR_REPLY_TO))
-    keep = _retry_for(call)
+    keep = given_retry_for(call.data, ATTR_RETRY_FOR)
     content = await _async_content(call, entry)
     outgoing = Outgoing(recipients=recipients, **content)
     results = await async_send(call.hass, entry, outgoing, line=line, retry_for=keep)
@@ -248,7 +241,7 @@ async def _async_send_group_message(
     to = call.data.get(ATTR_TO)
     numbers = _inputs(call).phones(ATTR_TO, to) if to else None
     line = _line(call, entry, call.data.get(ATTR_REPLY_TO))
-    keep = _retry_for(call)
+    keep = given_retry_for(call.data, ATTR_RETRY_FOR)
     content = await _async_content(call, entry)
     if numbers is None:
         outgoing = Outgoing(groups=[call.data[ATTR_GROUP_ID]], **content)
