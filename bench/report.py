@@ -81,6 +81,12 @@ def _verdict(met: bool) -> str:  # noqa: FBT001 -- a table cell
     return "met" if met else "**not met**"
 
 
+def _section(title: str, intro: str, header: str) -> list[str]:
+    """Return a section's heading, introduction and table header."""
+    columns = header.count("|") - 1
+    return [f"## {title}", "", intro, "", header, "|" + "---|" * columns]
+
+
 def _load(numbers: tuple[float, float, float]) -> str:
     """Return requests/s, p50 and p99 as one cell."""
     rate, p50, p99 = numbers
@@ -95,14 +101,11 @@ def _ingest(result: IngestResult) -> list[str]:
         f" connections; {result.duration_s:g} s runs, A/B alternated {rounds} times;"
         " medians; ratio = median of the paired throughput ratios."
     )
-    lines = [
-        "## Webhook ingest (real Home Assistant process, wrk)",
-        "",
+    lines = _section(
+        "Webhook ingest (real Home Assistant process, wrk)",
         how,
-        "",
         INGEST_HEADER,
-        "|---|---|---|---|---|",
-    ]
+    )
     lines += [
         f"| {row.concurrency} | {_load(row.ours)} | {_load(row.reference)}"
         f" | {row.ratio:.2f} ({_verdict(row.ratio >= INGEST_GOAL)})"
@@ -114,14 +117,11 @@ def _ingest(result: IngestResult) -> list[str]:
 
 def _fan_out(rows: list[FanOutRow]) -> list[str]:
     """Return the fan-out section."""
-    lines = [
-        "## Fan-out (`sendblue.send_message`, one line, simulator rate limit on)",
-        "",
+    lines = _section(
+        "Fan-out (`sendblue.send_message`, one line, simulator rate limit on)",
         FAN_OUT_INTRO,
-        "",
         FAN_OUT_HEADER,
-        "|---|---|---|---|---|---|",
-    ]
+    )
     for row in rows:
         ratio = row.wall_s / row.floor_s
         lines.append(
@@ -134,14 +134,11 @@ def _fan_out(rows: list[FanOutRow]) -> list[str]:
 
 def _outbox(rows: list[OutboxRow]) -> list[str]:
     """Return the outbox section."""
-    lines = [
-        "## Outbox after an outage (100 queued messages, one line)",
-        "",
+    lines = _section(
+        "Outbox after an outage (100 queued messages, one line)",
         OUTBOX_INTRO,
-        "",
         OUTBOX_HEADER,
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    )
     for row in rows:
         ratio = row.drain_s / row.floor_s
         lines.append(
@@ -155,14 +152,11 @@ def _outbox(rows: list[OutboxRow]) -> list[str]:
 
 def _at_rest(rows: list[AtRestRow], setup: SetupTime | None) -> list[str]:
     """Return the cost-at-rest section."""
-    lines = [
-        "## Cost at rest (in-process Home Assistant, simulated hour)",
-        "",
+    lines = _section(
+        "Cost at rest (in-process Home Assistant, simulated hour)",
         AT_REST_INTRO,
-        "",
         "| receive mode | API calls per hour | by endpoint |",
-        "|---|---|---|",
-    ]
+    )
     for row in rows:
         paths = ", ".join(f"`{path}` {n}" for path, n in sorted(row.by_path.items()))
         lines.append(f"| {row.mode} | {row.calls} | {paths} |")
@@ -178,14 +172,11 @@ def _at_rest(rows: list[AtRestRow], setup: SetupTime | None) -> list[str]:
 
 def _memory(points: list[MemoryPoint]) -> list[str]:
     """Return the memory section."""
-    lines = [
-        "## Memory of the dedupe structures",
-        "",
+    lines = _section(
+        "Memory of the dedupe structures",
         MEMORY_INTRO,
-        "",
         "| unique deliveries | remembered keys | dedupe structures | traced growth |",
-        "|---|---|---|---|",
-    ]
+    )
     lines += [
         f"| {p.deliveries:,} | {p.remembered:,} | {p.dedupe_bytes / MIB:.2f} MiB"
         f" | {p.traced_bytes / MIB:.2f} MiB |"

@@ -104,10 +104,25 @@ def tuning() -> Iterator[Tuning]:
 
 
 @pytest.fixture
-def quick() -> Iterator[Tuning]:
-    """Make the clients also give up soon on an answer Sendblue holds back."""
-    with tune_clients(QUICK_TIMEOUT) as tuning:
-        yield tuning
+async def entry(
+    hass: HomeAssistant, live: Simulator, tuning: Tuning
+) -> MockConfigEntry:
+    """Set up an entry that only sends, on the simulator, with the tuned clients."""
+    entry = sending_entry(live)
+    await set_up(hass, entry)
+    return entry
+
+
+@pytest.fixture
+def quick(entry: MockConfigEntry) -> None:
+    """Make the entry's client also give up soon on an answer Sendblue holds back."""
+    entry.runtime_data.client.request_timeout = QUICK_TIMEOUT
+
+
+@pytest.fixture
+def events(hass: HomeAssistant) -> list[Event]:
+    """Capture the sendblue_outbox events."""
+    return async_capture_events(hass, EVENT_OUTBOX)
 
 
 @contextmanager
@@ -224,12 +239,11 @@ async def test_fault_mix_delivers_each_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    quick: Tuning,
+    entry: MockConfigEntry,
+    quick: None,
+    events: list[Event],
 ) -> None:
     """200 sends with 30 % faults and retry_for set: 200 delivered, each once."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     left = 1.0
     for fault in FAULTS:
         live.control.add_fault(
@@ -284,12 +298,10 @@ async def test_outage_then_back_delivers_in_order(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
+    events: list[Event],
 ) -> None:
     """Sendblue refuses connections for 2 minutes: every alert goes once, in order."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     await live.stop_listening()
     # Fails, and takes the connections Sendblue cut out of the pool.
     await entry.runtime_data.coordinator.async_refresh()
@@ -338,12 +350,11 @@ async def test_ambiguous_timeout_not_sent_again(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    quick: Tuning,
+    entry: MockConfigEntry,
+    quick: None,
+    events: list[Event],
 ) -> None:
     """The send timed out after Sendblue took it: found, counted sent, not resent."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     live.control.add_fault(
         "delay", count=1, after=True, delay_ms=3_600_000, path_prefix=SEND_PATH
     )
@@ -375,12 +386,10 @@ async def test_identical_alerts_each_need_their_own(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
+    events: list[Event],
 ) -> None:
     """Two identical alerts: the one Sendblue has counts for the first only."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     # The first is taken, then answered 503; the second is refused with a 500.
     live.control.add_fault("unavailable", count=1, after=True, path_prefix=SEND_PATH)
     live.control.add_fault("server_error", count=1, path_prefix=SEND_PATH)
@@ -406,11 +415,11 @@ async def test_reload_picks_up_where_it_was(
     freezer: FrozenDateTimeFactory,
     live: Simulator,
     tuning: Tuning,
+    events: list[Event],
 ) -> None:
     """A reload with a queued message (one Sendblue took): delivered after, once."""
     entry = sending_entry(live, **{CONF_RETRY_FOR: {"minutes": 30}})
     await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     live.control.add_fault("unavailable", count=1, after=True, path_prefix=SEND_PATH)
     live.control.add_fault("unavailable", count=1, path_prefix=SEND_PATH)
     taken = (await send(hass, [ALERT], "Taken before the reload"))[0]
@@ -469,11 +478,9 @@ async def test_never_claims_a_group_message(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
 ) -> None:
     """The same text to a group with the recipient in it is not the recipient's."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     # Sent by someone else (another app on the account): nothing claimed it.
     other_app = SendblueClient(
         API_KEY_ID,
@@ -515,14 +522,12 @@ async def test_group_messages_found_not_resent(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
+    events: list[Event],
     fields: dict[str, Any],
     path: str,
 ) -> None:
     """A group message Sendblue took before failing is found, by members or id."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     if fields.get("group_id"):
         first = await group_send(hass, {"to": [ALERT, OTHER], "message": "Hello"})
         fields = {"group_id": first["group_id"]}
@@ -549,12 +554,9 @@ async def test_group_messages_found_not_resent(
 
 
 async def test_refusals_are_not_queued(
-    hass: HomeAssistant, live: Simulator, tuning: Tuning
+    hass: HomeAssistant, live: Simulator, entry: MockConfigEntry
 ) -> None:
     """A 400 or a 401 raises as before the outbox; nothing is queued."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-
     with pytest.raises(HomeAssistantError) as err:
         await send(hass, [ALERT], "Re: nothing", reply_to="no-such-message")
     assert err.value.translation_key == "rejected"
@@ -571,11 +573,9 @@ async def test_refusals_are_not_queued(
 
 
 async def test_partly_queued_answers_each(
-    hass: HomeAssistant, live: Simulator, tuning: Tuning
+    hass: HomeAssistant, live: Simulator, entry: MockConfigEntry
 ) -> None:
     """One recipient queued, one sent: each result says which, nothing raises."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     live.control.add_fault("server_error", count=1, path_prefix=SEND_PATH)
     results = await send(hass, [ALERT, OTHER], "Hi", retry_for=KEEP)
     assert [r["status"] for r in results] == ["queued", "QUEUED"]
@@ -589,13 +589,10 @@ async def test_failed_when_the_retry_is_refused(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
-    caplog: pytest.LogCaptureFixture,
+    entry: MockConfigEntry,
+    events: list[Event],
 ) -> None:
     """A retry Sendblue refuses (400) is dropped with a failed event."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     live.control.add_fault("unavailable", count=1, path_prefix=SEND_PATH)
     [result] = await send(hass, [ALERT], "Re: gone", reply_to="no-such-message")
     assert result["status"] == "queued"
@@ -616,13 +613,11 @@ async def test_unexpected_error_fails_the_message(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
+    events: list[Event],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An error that is not Sendblue's drops the message instead of a retry loop."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     live.control.add_fault("unavailable", count=1, path_prefix=SEND_PATH)
     await send(hass, [ALERT], "Hi")
     with patch.object(
@@ -641,11 +636,9 @@ async def test_retry_after_is_honoured(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
 ) -> None:
     """A 429 with Retry-After holds the line that long, for every message on it."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     # The client itself tries three times before giving up.
     live.control.add_fault("rate_limit", count=3, retry_after=20, path_prefix=SEND_PATH)
     [first] = await send(hass, [ALERT], "First")
@@ -664,11 +657,9 @@ async def test_poll_that_works_ends_the_wait_for_sendblue(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
 ) -> None:
     """Back before the next probe: the coordinator's poll lets the outbox go."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     await live.stop_listening()
     # Fails, and takes the connections Sendblue cut out of the pool.
     await entry.runtime_data.coordinator.async_refresh()
@@ -692,13 +683,11 @@ async def test_expired_messages_raise_a_repair(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
+    events: list[Event],
 ) -> None:
     """Not sent in time: expired events, a repair that counts, dismissed or cleared."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     assert await async_setup_component(hass, "repairs", {})
-    events = async_capture_events(hass, EVENT_OUTBOX)
     issue_id = f"outbox_expired_{entry.entry_id}"
     live.control.add_fault("unavailable", probability=1.0, path_prefix=SEND_PATH)
 
@@ -749,12 +738,10 @@ async def test_found_while_expiring_counts_as_sent(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
+    events: list[Event],
 ) -> None:
     """Out of time but maybe sent: looked for once more, and sent it was."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     live.control.add_fault("server_error", count=1, after=True, path_prefix=SEND_PATH)
     [result] = await send(hass, [ALERT], "Window open", retry_for="00:00:10")
 
@@ -771,12 +758,10 @@ async def test_found_while_expiring_counts_as_sent(
 async def test_full_outbox_expires_the_oldest(
     hass: HomeAssistant,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
+    events: list[Event],
 ) -> None:
     """Over the bound, the oldest message expires to make room, with its event."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
-    events = async_capture_events(hass, EVENT_OUTBOX)
     await live.stop_listening()
     await entry.runtime_data.coordinator.async_refresh()
     # No probe while the four are sent: none of them is being tried.
@@ -803,11 +788,9 @@ async def test_sends_to_one_chat_at_once_stay_in_order(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     live: Simulator,
-    tuning: Tuning,
+    entry: MockConfigEntry,
 ) -> None:
     """Three sends at once to one recipient, the first failing: still in order."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     live.control.add_fault("server_error", count=1, path_prefix=SEND_PATH)
     results = await asyncio.gather(
         *(send(hass, [ALERT], text) for text in ("one", "two", "three"))
@@ -821,11 +804,9 @@ async def test_sends_to_one_chat_at_once_stay_in_order(
 
 
 async def test_claimed_handles_are_bounded(
-    hass: HomeAssistant, live: Simulator, tuning: Tuning
+    hass: HomeAssistant, live: Simulator, entry: MockConfigEntry
 ) -> None:
     """The handles no message may claim again are kept up to a bound."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     with patch("custom_components.sendblue.outbox.MAX_CLAIMED", 2):
         await send(hass, RECIPIENTS[:3], "Hello")
     assert entry.runtime_data.outbox.diagnostics()["claimed"] == 2
@@ -909,11 +890,12 @@ async def test_stopped_outbox_leaves_the_file_alone(
 
 
 async def test_removing_the_entry_deletes_the_outbox(
-    hass: HomeAssistant, live: Simulator, tuning: Tuning, hass_storage: dict[str, Any]
+    hass: HomeAssistant,
+    live: Simulator,
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
 ) -> None:
     """The outbox's file goes with its entry."""
-    entry = sending_entry(live)
-    await set_up(hass, entry)
     live.control.add_fault("unavailable", count=1, path_prefix=SEND_PATH)
     await send(hass, [ALERT], "Queued")
     key = f"{DOMAIN}.{entry.entry_id}.outbox"
