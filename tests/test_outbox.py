@@ -139,6 +139,16 @@ def storing(simulator: Simulator) -> Iterator[asyncio.Event]:
         yield stored
 
 
+async def go_down(simulator: Simulator, entry: MockConfigEntry) -> None:
+    """Refuse connections, and make the client notice before the test sends.
+
+    The poll fails, and takes the connections Sendblue cut out of the pool:
+    the next send is refused (provably not sent), not reset on a dead one.
+    """
+    await simulator.stop_listening()
+    await entry.runtime_data.coordinator.async_refresh()
+
+
 async def elapse(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
 ) -> None:
@@ -302,9 +312,7 @@ async def test_outage_then_back_delivers_in_order(
     events: list[Event],
 ) -> None:
     """Sendblue refuses connections for 2 minutes: every alert goes once, in order."""
-    await live.stop_listening()
-    # Fails, and takes the connections Sendblue cut out of the pool.
-    await entry.runtime_data.coordinator.async_refresh()
+    await go_down(live, entry)
 
     alerts = [
         ([ALERT], "Smoke in the kitchen"),
@@ -660,9 +668,7 @@ async def test_poll_that_works_ends_the_wait_for_sendblue(
     entry: MockConfigEntry,
 ) -> None:
     """Back before the next probe: the coordinator's poll lets the outbox go."""
-    await live.stop_listening()
-    # Fails, and takes the connections Sendblue cut out of the pool.
-    await entry.runtime_data.coordinator.async_refresh()
+    await go_down(live, entry)
     with patch("custom_components.sendblue.outbox.PROBE_BASE", timedelta(hours=1)):
         [result] = await send(hass, [ALERT], "Gas leak")
         assert result["status"] == "queued"
@@ -762,8 +768,7 @@ async def test_full_outbox_expires_the_oldest(
     events: list[Event],
 ) -> None:
     """Over the bound, the oldest message expires to make room, with its event."""
-    await live.stop_listening()
-    await entry.runtime_data.coordinator.async_refresh()
+    await go_down(live, entry)
     # No probe while the four are sent: none of them is being tried.
     with (
         patch("custom_components.sendblue.outbox.MAX_QUEUED", 3),
