@@ -16,6 +16,7 @@ from .inprocess import (
     run_at_rest,
     run_fan_out,
     run_memory,
+    run_outbox,
     run_setup_time,
 )
 from .machine import Machine
@@ -24,7 +25,7 @@ from .parse import render as render_parse
 from .report import Results, render
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-BENCHMARKS = ("ingest", "fanout", "rest", "memory", "parse")
+BENCHMARKS = ("ingest", "fanout", "outbox", "rest", "memory", "parse")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if "fanout" in args.only:
         results.fan_out = _timed(results, "fan-out", lambda: asyncio.run(run_fan_out()))
+    if "outbox" in args.only:
+        results.outbox = _timed(results, "outbox", lambda: asyncio.run(run_outbox()))
     if "rest" in args.only:
         results.at_rest = _timed(results, "at rest", run_at_rest)
         results.setup = _timed(

@@ -14,6 +14,7 @@ import custom_components.sendblue  # noqa: F401  # isort: skip
 import asyncio
 import gc
 import json
+import logging
 import statistics
 import sys
 import tracemalloc
@@ -70,6 +71,9 @@ STEP = timedelta(seconds=DEFAULT_POLLING_INTERVAL)
 # Nothing listens there: at rest nobody calls the webhook.
 UNUSED_URL = "http://127.0.0.1:9"
 MEMORY_CHECKPOINTS = (DEDUPE_SIZE, 10_000, 100_000)
+OUTBOX_MESSAGES = 100
+# Sendblue down this long (real time) before it comes back.
+OUTAGE_S = 5.0
 
 
 @asynccontextmanager
@@ -161,6 +165,149 @@ async def run_fan_out(sizes: tuple[int, ...] = (50, 200)) -> list[FanOutRow]:
                     floor_s=size / LINE_RATE,
                     rejections=sum(r["status"] == 429 for r in requests),  # noqa: PLR2004
                     failed=sum("error" in message for message in messages),
+                )
+            )
+    return rows
+
+
+# -- outbox after an outage ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxRow:
+    """100 messages queued on one line while Sendblue refused connections."""
+
+    shape: str
+    messages: int
+    # Sendblue listening again until the outbox is empty.
+    drain_s: float
+    # Sendblue listening again until it took the first message (the probe).
+    first_s: float
+    floor_s: float
+    # The same messages sent right away, Sendblue up: the same run's baseline.
+    direct_s: float
+    rejections: int
+    failed: int
+
+
+async def _until_empty(outbox: Any) -> None:  # noqa: ANN401 - the entry's outbox
+    """Wait until the outbox holds nothing."""
+    empty = asyncio.Event()
+
+    def changed() -> None:
+        if not outbox.queued:
+            empty.set()
+
+    remove = outbox.async_add_listener(changed)
+    try:
+        changed()
+        await empty.wait()
+    finally:
+        remove()
+
+
+async def _send_each(
+    hass: HomeAssistant, line: str, batches: list[list[str]], text: str
+) -> list[dict[str, Any]]:
+    """Call sendblue.send_message once per batch of recipients; return the results."""
+    results: list[dict[str, Any]] = []
+    for to in batches:
+        response = await hass.services.async_call(
+            DOMAIN,
+            "send_message",
+            {"to": to, "message": text, "from_number": line},
+            blocking=True,
+            return_response=True,
+        )
+        if response is None:
+            msg = "sendblue.send_message returned no response"
+            raise RuntimeError(msg)
+        results += cast("list[dict[str, Any]]", response["messages"])
+    return results
+
+
+async def _outbox_round(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    entry: MockConfigEntry,
+    *,
+    shape: str,
+    batches: list[list[str]],
+) -> OutboxRow:
+    """Send directly (the baseline), then queue the same during an outage; drain."""
+    line = simulator.lines[0]
+    messages = sum(len(batch) for batch in batches)
+    start = perf_counter()
+    await _send_each(hass, line, batches, "Direct")
+    direct = perf_counter() - start
+    # Down long enough for the probes to reach their slowest pace, and for the
+    # line's burst to come back.
+    await simulator.stop_listening()
+    await entry.runtime_data.coordinator.async_refresh()
+    queued = await _send_each(hass, line, batches, "After the outage")
+    if any(result.get("status") != "queued" for result in queued):
+        msg = f"not every message was queued: {queued[:3]}"
+        raise RuntimeError(msg)
+    await asyncio.sleep(OUTAGE_S)
+    before = len(simulator.control.requests())
+    back = datetime.now(UTC)
+    start = perf_counter()
+    await simulator.start_listening()
+    await _until_empty(entry.runtime_data.outbox)
+    drain = perf_counter() - start
+    requests = simulator.control.requests()[before:]
+    taken = [r for r in requests if r["path"] == "/api/send-message"]
+    first = next(r for r in taken if r["status"] == 200)  # noqa: PLR2004
+    return OutboxRow(
+        shape=shape,
+        messages=messages,
+        drain_s=drain,
+        first_s=(datetime.fromisoformat(first["at"]) - back).total_seconds(),
+        floor_s=messages / LINE_RATE,
+        direct_s=direct,
+        rejections=sum(r["status"] == 429 for r in requests),  # noqa: PLR2004
+        failed=sum(r["status"] != 200 for r in taken),  # noqa: PLR2004
+    )
+
+
+async def run_outbox(rounds: int = 2) -> list[OutboxRow]:
+    """Drain 100 queued messages on one line after an outage, rate limit on."""
+    # The polls that fail while Sendblue is down are expected, not news.
+    coordinator_log = logging.getLogger("custom_components.sendblue")
+    level = coordinator_log.level
+    coordinator_log.setLevel(logging.CRITICAL)
+    try:
+        return await _outbox_rounds(rounds)
+    finally:
+        coordinator_log.setLevel(level)
+
+
+async def _outbox_rounds(rounds: int) -> list[OutboxRow]:
+    """Run the rounds of the outbox benchmark."""
+    rows = []
+    async with (
+        start_simulator(clock=RealClock(), seed=11, rate_limits=True) as simulator,
+        test_hass() as hass,
+    ):
+        entry = await set_up(hass, simulator, ReceiveMode.OFF)
+        for round_ in range(rounds):
+            numbers = [f"+1555{round_:03d}{n:04d}" for n in range(OUTBOX_MESSAGES)]
+            rows.append(
+                await _outbox_round(
+                    hass,
+                    simulator,
+                    entry,
+                    shape="100 recipients, one action",
+                    batches=[numbers],
+                )
+            )
+            rows.append(
+                await _outbox_round(
+                    hass,
+                    simulator,
+                    entry,
+                    shape="one recipient, 100 actions",
+                    batches=[[numbers[0]]] * OUTBOX_MESSAGES,
                 )
             )
     return rows
@@ -294,7 +441,7 @@ def _dedupe_structures(inbound: SendblueInbound) -> Iterator[object]:
     """Yield what the inbound path keeps per delivery."""
     # Private on purpose: these are what must stay bounded.
     yield inbound._seen._keys  # noqa: SLF001
-    yield inbound._handle_lines  # noqa: SLF001
+    yield inbound.sent_lines._lines  # noqa: SLF001
 
 
 async def run_memory(deliveries: int = 100_000) -> list[MemoryPoint]:

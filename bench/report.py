@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .ingest import IngestResult
-from .inprocess import AtRestRow, FanOutRow, MemoryPoint, SetupTime
+from .inprocess import AtRestRow, FanOutRow, MemoryPoint, OutboxRow, SetupTime
 from .machine import Machine
 
 INGEST_GOAL = 0.90
 FAN_OUT_GOAL = 1.10
+OUTBOX_GOAL = 1.10
 MIB = 1024 * 1024
 
 INGEST_INTRO = (
@@ -24,6 +25,14 @@ FAN_OUT_INTRO = (
     " client paces each line at the same rate. Floor = N / (10 per second). Each size"
     " uses a line that has not sent yet, so its burst of 10 is available and the true"
     " minimum is (N - 10) / 10 s."
+)
+OUTBOX_INTRO = (
+    "The simulator refuses connections (its port closed) while 100 messages are"
+    " queued on one line, stays down 5 s, then listens again; rate limit on (10/s,"
+    " burst 10), the client paces as always. Measured from Sendblue listening again"
+    " to an empty outbox (the first message taken is the outbox's probe); floor ="
+    " 100 / (10 per second). Baseline, same run: the same messages sent with"
+    " Sendblue up (the action's wall time)."
 )
 AT_REST_INTRO = (
     "Requests counted at the simulator over one hour of Home Assistant time"
@@ -42,6 +51,11 @@ INGEST_HEADER = (
     "| concurrency | Sendblue webhook | reference | ratio (goal ≥ 0.90)"
     " | failed requests |"
 )
+OUTBOX_HEADER = (
+    "| shape | back → empty | first taken after | floor"
+    " | empty / floor (goal ≤ 1.10) | sent directly | empty / direct"
+    " | 429s at the simulator (goal 0) | failed |"
+)
 FAN_OUT_HEADER = (
     "| recipients | wall time | floor | wall / floor (goal ≤ 1.10)"
     " | 429s at the simulator (goal 0) | failed recipients |"
@@ -55,6 +69,7 @@ class Results:
     machine: Machine
     ingest: IngestResult | None = None
     fan_out: list[FanOutRow] | None = None
+    outbox: list[OutboxRow] | None = None
     at_rest: list[AtRestRow] | None = None
     setup: SetupTime | None = None
     memory: list[MemoryPoint] | None = None
@@ -64,6 +79,12 @@ class Results:
 def _verdict(met: bool) -> str:  # noqa: FBT001 -- a table cell
     """Return a goal verdict."""
     return "met" if met else "**not met**"
+
+
+def _section(title: str, intro: str, header: str) -> list[str]:
+    """Return a section's heading, introduction and table header."""
+    columns = header.count("|") - 1
+    return [f"## {title}", "", intro, "", header, "|" + "---|" * columns]
 
 
 def _load(numbers: tuple[float, float, float]) -> str:
@@ -80,14 +101,11 @@ def _ingest(result: IngestResult) -> list[str]:
         f" connections; {result.duration_s:g} s runs, A/B alternated {rounds} times;"
         " medians; ratio = median of the paired throughput ratios."
     )
-    lines = [
-        "## Webhook ingest (real Home Assistant process, wrk)",
-        "",
+    lines = _section(
+        "Webhook ingest (real Home Assistant process, wrk)",
         how,
-        "",
         INGEST_HEADER,
-        "|---|---|---|---|---|",
-    ]
+    )
     lines += [
         f"| {row.concurrency} | {_load(row.ours)} | {_load(row.reference)}"
         f" | {row.ratio:.2f} ({_verdict(row.ratio >= INGEST_GOAL)})"
@@ -99,14 +117,11 @@ def _ingest(result: IngestResult) -> list[str]:
 
 def _fan_out(rows: list[FanOutRow]) -> list[str]:
     """Return the fan-out section."""
-    lines = [
-        "## Fan-out (`sendblue.send_message`, one line, simulator rate limit on)",
-        "",
+    lines = _section(
+        "Fan-out (`sendblue.send_message`, one line, simulator rate limit on)",
         FAN_OUT_INTRO,
-        "",
         FAN_OUT_HEADER,
-        "|---|---|---|---|---|---|",
-    ]
+    )
     for row in rows:
         ratio = row.wall_s / row.floor_s
         lines.append(
@@ -117,16 +132,31 @@ def _fan_out(rows: list[FanOutRow]) -> list[str]:
     return lines
 
 
+def _outbox(rows: list[OutboxRow]) -> list[str]:
+    """Return the outbox section."""
+    lines = _section(
+        "Outbox after an outage (100 queued messages, one line)",
+        OUTBOX_INTRO,
+        OUTBOX_HEADER,
+    )
+    for row in rows:
+        ratio = row.drain_s / row.floor_s
+        lines.append(
+            f"| {row.shape} | {row.drain_s:.2f} s | {row.first_s:.2f} s"
+            f" | {row.floor_s:.1f} s | {ratio:.2f} ({_verdict(ratio <= OUTBOX_GOAL)})"
+            f" | {row.direct_s:.2f} s | {row.drain_s / row.direct_s:.2f}"
+            f" | {row.rejections} ({_verdict(row.rejections == 0)}) | {row.failed} |"
+        )
+    return lines
+
+
 def _at_rest(rows: list[AtRestRow], setup: SetupTime | None) -> list[str]:
     """Return the cost-at-rest section."""
-    lines = [
-        "## Cost at rest (in-process Home Assistant, simulated hour)",
-        "",
+    lines = _section(
+        "Cost at rest (in-process Home Assistant, simulated hour)",
         AT_REST_INTRO,
-        "",
         "| receive mode | API calls per hour | by endpoint |",
-        "|---|---|---|",
-    ]
+    )
     for row in rows:
         paths = ", ".join(f"`{path}` {n}" for path, n in sorted(row.by_path.items()))
         lines.append(f"| {row.mode} | {row.calls} | {paths} |")
@@ -142,14 +172,11 @@ def _at_rest(rows: list[AtRestRow], setup: SetupTime | None) -> list[str]:
 
 def _memory(points: list[MemoryPoint]) -> list[str]:
     """Return the memory section."""
-    lines = [
-        "## Memory of the dedupe structures",
-        "",
+    lines = _section(
+        "Memory of the dedupe structures",
         MEMORY_INTRO,
-        "",
         "| unique deliveries | remembered keys | dedupe structures | traced growth |",
-        "|---|---|---|---|",
-    ]
+    )
     lines += [
         f"| {p.deliveries:,} | {p.remembered:,} | {p.dedupe_bytes / MIB:.2f} MiB"
         f" | {p.traced_bytes / MIB:.2f} MiB |"
@@ -172,6 +199,8 @@ def render(results: Results) -> str:
         lines += [*_ingest(results.ingest), ""]
     if results.fan_out is not None:
         lines += [*_fan_out(results.fan_out), ""]
+    if results.outbox is not None:
+        lines += [*_outbox(results.outbox), ""]
     if results.at_rest is not None:
         lines += [*_at_rest(results.at_rest, results.setup), ""]
     if results.memory is not None:

@@ -54,6 +54,18 @@ class SimulatorClient:
             result: JsonObject = await resp.json()
             return result
 
+    async def add_fault(self, **rule: Any) -> JsonObject:  # noqa: ANN401
+        """Fault requests as POST /_sim/faults describes (kind, count, after...)."""
+        async with self.session.post(f"{self.base_url}/_sim/faults", json=rule) as r:
+            r.raise_for_status()
+            result: JsonObject = await r.json()
+            return result
+
+    async def clear_faults(self) -> None:
+        """Drop every fault rule."""
+        async with self.session.delete(f"{self.base_url}/_sim/faults") as r:
+            r.raise_for_status()
+
     async def webhooks_for(self, url: str) -> dict[str, list[JsonObject]]:
         """Return the registrations of a URL, by webhook type."""
         webhooks: JsonObject = await self.state("webhooks")

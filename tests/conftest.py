@@ -1,7 +1,9 @@
 """Fixtures shared by every Sendblue test."""
 
 import json
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, PropertyMock, patch
@@ -13,12 +15,13 @@ from homeassistant.core_config import async_process_ha_core_config
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported at module level so that the hass fixture finds our integration first.
-import custom_components.sendblue  # noqa: F401
+import custom_components.sendblue
 from custom_components.sendblue.api import (
     Account,
     LinesState,
     LinesUsage,
     MessagesPage,
+    SendblueClient,
     Webhooks,
 )
 from custom_components.sendblue.const import (
@@ -177,3 +180,69 @@ def simulator(sendblue_simulator: Simulator) -> Simulator:
     sendblue_simulator.config.api_key_id = API_KEY_ID
     sendblue_simulator.config.api_secret_key = API_SECRET
     return sendblue_simulator
+
+
+# -- the integration against a simulator ----------------------------------------------
+
+
+@dataclass
+class Tuning:
+    """The clients the integration created, and the retry waits they asked for."""
+
+    clients: list[SendblueClient] = field(default_factory=list)
+    waits: list[float] = field(default_factory=list)
+
+
+@contextmanager
+def tune_clients(timeout: float) -> Iterator[Tuning]:
+    """Make the integration's clients quick to fail: a short timeout, no waits.
+
+    No per-line pacing either (keep the simulator's rate limit off); the retry
+    waits are recorded instead of slept.
+    """
+    tuning = Tuning()
+    create_client = custom_components.sendblue.create_client
+
+    async def record_wait(seconds: float) -> None:
+        """Record a retry wait instead of sleeping it."""
+        tuning.waits.append(seconds)
+
+    def tuned_client(hass: HomeAssistant, data: MockConfigEntry) -> SendblueClient:
+        """Create the client as the integration does, then tune it."""
+        client = create_client(hass, data)
+        client.request_timeout = timeout
+        client.pace_sends = False
+        client._sleep = record_wait
+        tuning.clients.append(client)
+        return client
+
+    with patch("custom_components.sendblue.create_client", tuned_client):
+        yield tuning
+
+
+def simulator_entry(
+    simulator: Simulator,
+    **options: Any,  # noqa: ANN401
+) -> MockConfigEntry:
+    """Return a config entry pointing at the simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=EMAIL,
+        unique_id=API_KEY_ID,
+        data={
+            CONF_API_KEY_ID: API_KEY_ID,
+            CONF_API_SECRET_KEY: API_SECRET,
+            CONF_BASE_URL: simulator.base_url,
+            CONF_ACCOUNT_EMAIL: EMAIL,
+            CONF_WEBHOOK_ID: WEBHOOK_ID,
+            CONF_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        },
+        options=options,
+    )
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add the entry and set it up (it may end in a retry state)."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()

@@ -1,5 +1,6 @@
 """Tests for the Sendblue config flow, reauth, reconfigure and options."""
 
+from datetime import timedelta
 from unittest.mock import AsyncMock
 
 import pytest
@@ -31,10 +32,12 @@ from custom_components.sendblue.const import (
     CONF_POLLING_INTERVAL,
     CONF_RECEIVE_MODE,
     CONF_REPLAY_WINDOW,
+    CONF_RETRY_FOR,
     CONF_WEBHOOK_SECRET,
     DEFAULT_BASE_URL,
     DOMAIN,
 )
+from custom_components.sendblue.inputs import retry_for_option
 
 from .conftest import API_KEY_ID, API_SECRET, EMAIL, LINE_2, WEBHOOK_ID, WEBHOOK_SECRET
 
@@ -280,6 +283,14 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
     assert result["errors"] == {CONF_ALLOWED_SENDERS: "invalid_sender"}
 
     options[CONF_ALLOWED_SENDERS] = [" +14155550100 ", "me@example.com", ""]
+    options[CONF_RETRY_FOR] = {"hours": 24, "minutes": 1}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], options
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_RETRY_FOR: "retry_for_too_long"}
+
+    options[CONF_RETRY_FOR] = {"hours": 2, "minutes": 0, "seconds": 0}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], options
     )
@@ -295,6 +306,26 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
         CONF_ASSIST_MARK_READ: True,
         CONF_ASSIST_SMS: False,
         CONF_LLM_READ_ONLY: False,
+        CONF_RETRY_FOR: {"hours": 2, "minutes": 0, "seconds": 0},
+    }
+    assert retry_for_option(init_integration.options) == timedelta(hours=2)
+
+
+async def test_options_keep_trying_by_default(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The form offers 30 minutes, and an entry without the option keeps that."""
+    assert retry_for_option(init_integration.options) == timedelta(minutes=30)
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_RECEIVE_MODE: "webhook", CONF_POLLING_INTERVAL: 10}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_RETRY_FOR] == {
+        "hours": 0,
+        "minutes": 30,
+        "seconds": 0,
     }
 
 

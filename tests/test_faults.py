@@ -1,7 +1,7 @@
 """Faults through the simulator, with the real client over loopback (no mocks).
 
 The integration talks to the in-process simulator with Home Assistant's own aiohttp
-session. The clients it creates are tuned for speed only: a 0.2 s request timeout
+session. The clients it creates are tuned for speed only: a 1.5 s request timeout
 (so a "delay" fault elapses quickly), no per-line pacing (the simulator's rate limit
 is off here; the benchmark measures pacing), and retry waits that are recorded
 instead of slept. Home Assistant's time moves with async_fire_time_changed; the only
@@ -26,7 +26,7 @@ from unittest.mock import patch
 import pytest
 from aiohttp import web
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError
@@ -43,16 +43,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sendblue import create_client
-from custom_components.sendblue.api import SendblueClient
 from custom_components.sendblue.const import (
-    CONF_ACCOUNT_EMAIL,
-    CONF_API_KEY_ID,
-    CONF_API_SECRET_KEY,
     CONF_BASE_URL,
     CONF_POLLING_INTERVAL,
     CONF_RECEIVE_MODE,
-    CONF_WEBHOOK_SECRET,
     DOMAIN,
     EVENT_MESSAGE_RECEIVED,
     EVENT_MESSAGE_STATUS,
@@ -62,16 +56,31 @@ from custom_components.sendblue.const import (
 from sendblue_simulator import Simulator
 from sendblue_simulator import app as simulator_app
 
-from .conftest import API_KEY_ID, API_SECRET, EMAIL, WEBHOOK_ID, WEBHOOK_SECRET
+from .conftest import (
+    API_KEY_ID,
+    API_SECRET,
+    EMAIL,
+    WEBHOOK_ID,
+    WEBHOOK_SECRET,
+    Tuning,
+    set_up,
+    simulator_entry,
+    tune_clients,
+)
 
 TRANSLATIONS = json.loads(
     (
         Path(__file__).parents[1] / "custom_components/sendblue/translations/en.json"
     ).read_text(encoding="utf-8")
 )["exceptions"]
-TIMEOUT = 0.2  # the tuned clients' request timeout, in seconds
+# The tuned clients' request timeout, in seconds: long enough that a loaded
+# machine never turns an answer (or a reset) into a timeout.
+TIMEOUT = 1.5
 # A "delay" fault answers after this; well past TIMEOUT, well inside teardown's wait.
-DELAY_MS = 500
+DELAY_MS = 3000
+# Where one request at a time meets a fault, a shorter timeout keeps the test quick.
+QUICK_TIMEOUT = 0.5
+QUICK_DELAY_MS = 1000
 SEND_PATH = "/api/send-message"
 RECIPIENTS = [f"+1555010{n:04d}" for n in range(200)]
 # Each fault kind answers 6 % of the sends: 30 % in all. Rules are tried in order, so
@@ -91,62 +100,18 @@ ERROR_FOR_FAULT = {
 # -- fixtures and helpers -------------------------------------------------------------
 
 
-@dataclass
-class Tuning:
-    """The clients the integration created, and the retry waits they asked for."""
-
-    clients: list[SendblueClient] = field(default_factory=list)
-    waits: list[float] = field(default_factory=list)
-
-
 @pytest.fixture
 def tuning() -> Iterator[Tuning]:
     """Make the integration's clients quick to fail and to retry."""
-    tuning = Tuning()
-
-    async def record_wait(seconds: float) -> None:
-        """Record a retry wait instead of sleeping it."""
-        tuning.waits.append(seconds)
-
-    def tuned_client(hass: HomeAssistant, data: dict[str, object]) -> SendblueClient:
-        """Create the client as the integration does, then tune it."""
-        client = create_client(hass, data)
-        client.request_timeout = TIMEOUT
-        client.pace_sends = False
-        client._sleep = record_wait
-        tuning.clients.append(client)
-        return client
-
-    with patch("custom_components.sendblue.create_client", tuned_client):
+    with tune_clients(TIMEOUT) as tuning:
         yield tuning
 
 
-def simulator_entry(
-    simulator: Simulator,
-    **options: Any,  # noqa: ANN401
-) -> MockConfigEntry:
-    """Return a config entry pointing at the simulator."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=EMAIL,
-        unique_id=API_KEY_ID,
-        data={
-            CONF_API_KEY_ID: API_KEY_ID,
-            CONF_API_SECRET_KEY: API_SECRET,
-            CONF_BASE_URL: simulator.base_url,
-            CONF_ACCOUNT_EMAIL: EMAIL,
-            CONF_WEBHOOK_ID: WEBHOOK_ID,
-            CONF_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        },
-        options=options,
-    )
-
-
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add the entry and set it up (it may end in a retry state)."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+@pytest.fixture
+def quick_tuning() -> Iterator[Tuning]:
+    """Tune the clients as `tuning` does, with a shorter timeout."""
+    with tune_clients(QUICK_TIMEOUT) as tuning:
+        yield tuning
 
 
 async def elapse(hass: HomeAssistant, delta: timedelta) -> None:
@@ -296,23 +261,32 @@ class Told:
 
 
 async def send_all(hass: HomeAssistant, calls: list[list[str]]) -> Told:
-    """Call sendblue.send_message for each list of recipients; collect the answers."""
+    """Call sendblue.send_message for each list of recipients; collect the answers.
+
+    The calls run at once, so the timeouts of the "delay" faults overlap.
+    """
     told = Told()
-    for to in calls:
-        try:
-            response = await hass.services.async_call(
+    answers = await asyncio.gather(
+        *(
+            hass.services.async_call(
                 DOMAIN,
                 "send_message",
-                {"to": to, "message": "Fault drill"},
+                # Without the outbox: what the client alone tells the user.
+                {"to": to, "message": "Fault drill", "retry_for": 0},
                 blocking=True,
                 return_response=True,
             )
-        except HomeAssistantError as err:
-            assert_translated(err)
-            told.texts.append(str(err))
-            told.errors.update(dict.fromkeys(to, err.translation_key))
+            for to in calls
+        ),
+        return_exceptions=True,
+    )
+    for to, response in zip(calls, answers, strict=True):
+        if isinstance(response, HomeAssistantError):
+            assert_translated(response)
+            told.texts.append(str(response))
+            told.errors.update(dict.fromkeys(to, response.translation_key))
             continue
-        assert response is not None
+        assert isinstance(response, dict), response
         results = cast("list[dict[str, Any]]", response["messages"])
         assert [result["to"] for result in results] == to
         # Only when every recipient failed is the error raised instead.
@@ -439,7 +413,7 @@ async def test_lines_unavailable_and_back(
 async def test_offline_at_start_then_back(
     hass: HomeAssistant,
     simulator: Simulator,
-    tuning: Tuning,
+    quick_tuning: Tuning,
     answers: Answers,
     caplog: pytest.LogCaptureFixture,
     outage: str,
@@ -460,7 +434,7 @@ async def test_offline_at_start_then_back(
             data={**entry.data, CONF_BASE_URL: f"http://127.0.0.1:{port}"},
         )
     else:
-        simulator.control.add_fault(outage, probability=1.0, delay_ms=DELAY_MS)
+        simulator.control.add_fault(outage, probability=1.0, delay_ms=QUICK_DELAY_MS)
 
     await set_up(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY

@@ -11,7 +11,7 @@ import pytest
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "sendblue"
 # Modules Home Assistant loads as platforms; only the top (__init__) may use them.
-PLATFORMS = {"event", "notify", "sensor", "device_trigger", "diagnostics"}
+PLATFORMS = {"event", "notify", "sensor", "device_trigger", "diagnostics", "repairs"}
 
 
 def _module_name(path: Path) -> str:

@@ -482,8 +482,11 @@ async def test_send_text_checks_the_message(
 async def test_send_failure(
     hass: HomeAssistant, simulator: Simulator, fault: str
 ) -> None:
-    """A failed send is an error result telling not to resend; it went once, at most."""
-    await add_account(hass, simulator, saved("Alex", ALEX))
+    """A failed send is an error result telling not to resend; it went once, at most.
+
+    Without the outbox (retry_for 0): a failure that heals is queued otherwise.
+    """
+    await add_account(hass, simulator, saved("Alex", ALEX), retry_for=0)
     simulator.control.add_fault(fault, count=1, path_prefix=SEND_PATH)
     result = await call(hass, "send_text", recipient="Alex", message="Running late")
     error = error_of(result)
@@ -491,6 +494,23 @@ async def test_send_failure(
     assert error.endswith("Tell the user, and do not send it again unless they ask")
     # Sends are never retried by the client: one attempt, and it stored nothing.
     assert [r["fault"] for r in requests_to(simulator, SEND_PATH)] == [fault]
+    assert not sent(simulator)
+
+
+async def test_send_text_queued(hass: HomeAssistant, simulator: Simulator) -> None:
+    """Sendblue down: the text is queued, and the result says it is not sent yet."""
+    await add_account(hass, simulator, saved("Alex", ALEX))
+    simulator.control.add_fault("unavailable", count=1, path_prefix=SEND_PATH)
+    result = await call(hass, "send_text", recipient="Alex", message="Running late")
+    assert not result.error, result
+    assert result.data == {
+        "recipient": "Alex",
+        "kind": "person",
+        "sent": False,
+        "status": "queued",
+        "service": None,
+        "message_handle": None,
+    }
     assert not sent(simulator)
 
 

@@ -33,6 +33,7 @@ from custom_components.sendblue.api import (
     Message,
     SendblueAuthenticationError,
     SendblueConnectionError,
+    SendblueValidationError,
     SendStyle,
 )
 from custom_components.sendblue.const import (
@@ -136,7 +137,7 @@ async def test_notify_entity_group(hass: HomeAssistant, sent: AsyncMock) -> None
 @pytest.mark.parametrize(
     ("error", "key"),
     [
-        (SendblueConnectionError("down"), "connection_error"),
+        (SendblueValidationError("no such line", status=400), "rejected"),
         (SendblueAuthenticationError("no"), "authentication_error"),
     ],
 )
@@ -203,6 +204,10 @@ async def test_legacy_service(hass: HomeAssistant, sent: AsyncMock) -> None:
             {"message": "hi", "target": [CONTACT], "data": {"from_number": "+1999"}},
             "unknown_line",
         ),
+        (
+            {"message": "hi", "target": [CONTACT], "data": {"retry_for": "-0:05"}},
+            "invalid_retry_for",
+        ),
     ],
 )
 async def test_legacy_service_validation(
@@ -213,6 +218,48 @@ async def test_legacy_service_validation(
         await hass.services.async_call(NOTIFY_DOMAIN, DOMAIN, data, blocking=True)
     assert excinfo.value.translation_key == key
     sent.send_message.assert_not_called()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_legacy_service_retry_for(
+    hass: HomeAssistant, mock_sendblue_client: AsyncMock
+) -> None:
+    """data.retry_for: 0 fails at once as before; otherwise the send is queued."""
+    mock_sendblue_client.send_message.side_effect = SendblueConnectionError("down")
+    call = {"message": "Leak!", "target": [CONTACT]}
+    with pytest.raises(HomeAssistantError) as excinfo:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN, DOMAIN, {**call, "data": {"retry_for": 0}}, blocking=True
+        )
+    assert excinfo.value.translation_key == "connection_error"
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        DOMAIN,
+        {**call, "data": {"retry_for": "00:05:00"}},
+        blocking=True,
+    )
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert entry.runtime_data.outbox.queued == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_notify_entity_queues_while_sendblue_is_down(
+    hass: HomeAssistant, mock_sendblue_client: AsyncMock
+) -> None:
+    """A notify entity keeps trying as the entry's option says; it does not fail."""
+    mock_sendblue_client.send_message.side_effect = SendblueConnectionError("down")
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        {ATTR_ENTITY_ID: "notify.mom", "message": "hi"},
+        blocking=True,
+    )
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert entry.runtime_data.outbox.queued == 1
+    state = hass.states.get("sensor.owner_example_com_queued_messages")
+    assert state is not None
+    assert state.state == "1"
 
 
 async def test_legacy_service_second_entry(

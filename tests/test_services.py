@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from unittest.mock import AsyncMock, patch
+from unittest.mock import ANY, AsyncMock, patch
 
 import probatio as vol
 import pytest
@@ -873,7 +873,10 @@ async def test_auth_error_starts_reauth(
 async def test_fan_out_partial_failure(
     hass: HomeAssistant, client: AsyncMock, init_integration: MockConfigEntry
 ) -> None:
-    """One failing recipient stops no other; the response says who failed and why."""
+    """One failing recipient stops no other; the response says who failed and why.
+
+    With retry_for 0 a failure is not queued, as before the outbox.
+    """
     too_many = SendblueRateLimitError("Too many", status=429, retry_after=12.0)
 
     async def send(*, number: str, **_: object) -> Message:
@@ -890,7 +893,7 @@ async def test_fan_out_partial_failure(
     response = await call(
         hass,
         "send_message",
-        {"to": [CONTACT, OTHER, EMAIL_TO, CONTACT], "message": "Hi"},
+        {"to": [CONTACT, OTHER, EMAIL_TO, CONTACT], "message": "Hi", "retry_for": 0},
     )
 
     assert response == {
@@ -949,10 +952,76 @@ async def test_fan_out_all_fail(hass: HomeAssistant, client: AsyncMock) -> None:
     client.send_message.side_effect = SendblueConnectionError("down")
 
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "send_message", {"to": [CONTACT, OTHER], "message": "Hi"})
+        await call(
+            hass,
+            "send_message",
+            {"to": [CONTACT, OTHER], "message": "Hi", "retry_for": "00:00:00"},
+        )
 
     assert err.value.translation_key == "connection_error"
     assert client.send_message.await_count == 2
+
+
+async def test_fan_out_all_queued(hass: HomeAssistant, client: AsyncMock) -> None:
+    """Sendblue down: every recipient is queued, and the action does not fail."""
+    client.send_message.side_effect = SendblueConnectionError("down")
+
+    response = await call(
+        hass, "send_message", {"to": [CONTACT, OTHER], "message": "Hi"}
+    )
+
+    results = response["messages"]
+    assert [(r["to"], r["status"]) for r in results] == [
+        (CONTACT, "queued"),
+        (OTHER, "queued"),
+    ]
+    assert all(r["outbox_id"] and r["message_handle"] is None for r in results)
+    assert len({r["outbox_id"] for r in results}) == 2
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("send_message", {"to": CONTACT, "message": "Hi"}),
+        ("send_group_message", {"group_id": "grp-1", "message": "Hi"}),
+        ("send_group_message", {"to": [CONTACT, OTHER], "message": "Hi"}),
+    ],
+)
+@pytest.mark.parametrize("retry_for", [-1, "-00:01:00", "24:00:01", "soon", True])
+async def test_retry_for_refused(
+    hass: HomeAssistant,
+    client: AsyncMock,
+    action: str,
+    data: dict[str, Any],
+    retry_for: object,
+) -> None:
+    """A retry_for that is not 0 to 24 hours is refused, naming the field."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, action, {**data, "retry_for": retry_for})
+
+    assert_translated(
+        err.value,
+        "invalid_retry_for",
+        {"field": "Keep trying for", "value": str(retry_for)},
+    )
+    assert client.mock_calls == []
+
+
+async def test_group_by_members_queued(hass: HomeAssistant, client: AsyncMock) -> None:
+    """A group named by its members that cannot go yet is queued without an id."""
+    client.send_group_message.side_effect = SendblueServerError("down", status=503)
+
+    response = await call(
+        hass, "send_group_message", {"to": [CONTACT, OTHER], "message": "Hi"}
+    )
+
+    assert response == {
+        "group_id": None,
+        "message_handle": None,
+        "status": "queued",
+        "service": None,
+        "outbox_id": ANY,
+    }
 
 
 @pytest.mark.parametrize(

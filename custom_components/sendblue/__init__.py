@@ -30,6 +30,7 @@ from .entity import account_device_info
 from .inbound import SendblueInbound
 from .llm_api import async_setup_llm_api
 from .notify import SendblueNotificationService
+from .outbox import SendblueOutbox, outbox_store
 from .receive import async_start_receiver
 from .services import async_setup_services
 from .store import SendblueStore
@@ -66,6 +67,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
     # Registered first, so it runs last: after the receivers stopped.
     entry.async_on_unload(store.async_save)
     activity, sent_lines = ActivityLog(), SentLines()
+    outbox = SendblueOutbox(hass, entry, client, sent_lines)
+    await outbox.async_load()
     inbound = SendblueInbound(
         hass,
         entry,
@@ -80,6 +83,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
         activity=activity,
         sent_lines=sent_lines,
         inbound=inbound,
+        outbox=outbox,
         legacy_notify=SendblueNotificationService(entry),
     )
     # Lines hang off the account device, so it exists before any line device.
@@ -110,6 +114,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
     # Every change (options, recipients, new keys) reloads: the entry writes
     # nothing into itself while it runs.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
+    # What was queued before a restart or reload goes on where it was.
+    outbox.async_start()
     # Last: an entry that failed to set up never offers conversation agents tools.
     async_setup_llm_api(hass, entry)
     return True
@@ -128,8 +134,11 @@ def _legacy_notify_name(hass: HomeAssistant, entry: SendblueConfigEntry) -> str:
 
 async def async_unload_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> bool:
     """Unload a config entry; Sendblue keeps calling the webhook until removal."""
-    if service := entry.runtime_data.legacy_notify:
+    runtime = entry.runtime_data
+    if service := runtime.legacy_notify:
         await service.async_unregister_services()
+    # Saved as it is; attempts under way are looked for after the next start.
+    await runtime.outbox.async_stop()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -139,6 +148,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: SendblueConfigEntry) ->
     await store.async_load()
     await async_remove_webhook(hass, entry, create_client(hass, entry), store)
     await store.async_remove()
+    # What was still queued goes with the entry.
+    await outbox_store(hass, entry.entry_id).async_remove()
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import probatio as vol
@@ -20,10 +21,13 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     ConversationAgentSelector,
+    DurationSelector,
+    DurationSelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -65,16 +69,19 @@ from .const import (
     CONF_RECIPIENT_LINE,
     CONF_RECIPIENT_TARGET,
     CONF_REPLAY_WINDOW,
+    CONF_RETRY_FOR,
     CONF_WEBHOOK_SECRET,
     DEFAULT_BASE_URL,
     DEFAULT_POLLING_INTERVAL,
     DEFAULT_RECEIVE_MODE,
     DEFAULT_REPLAY_WINDOW,
+    DEFAULT_RETRY_FOR,
     DEFAULT_TITLE,
     DOMAIN,
     LOGGER,
     MAX_POLLING_INTERVAL,
     MAX_REPLAY_WINDOW,
+    MAX_RETRY_FOR,
     MIN_POLLING_INTERVAL,
     NEW_ENTRY_RECEIVE_MODE,
     SUBENTRY_RECIPIENT,
@@ -301,6 +308,8 @@ class SendblueOptionsFlow(OptionsFlow):
             elif user_input.get(CONF_ASSIST) and not senders:
                 # Never hand texts from strangers to an agent that controls the home.
                 errors[CONF_ALLOWED_SENDERS] = "assist_needs_allowlist"
+            elif cv.time_period(user_input[CONF_RETRY_FOR]) > MAX_RETRY_FOR:
+                errors[CONF_RETRY_FOR] = "retry_for_too_long"
             else:
                 return self.async_create_entry(
                     data={
@@ -360,8 +369,22 @@ class SendblueOptionsFlow(OptionsFlow):
                 vol.Required(CONF_ASSIST_MARK_READ, default=True): BooleanSelector(),
                 vol.Required(CONF_ASSIST_SMS, default=False): BooleanSelector(),
                 vol.Required(CONF_LLM_READ_ONLY, default=False): BooleanSelector(),
+                vol.Required(
+                    CONF_RETRY_FOR,
+                    default=_duration(DEFAULT_RETRY_FOR),
+                ): DurationSelector(DurationSelectorConfig(enable_day=False)),
             }
         )
+
+
+def _duration(value: timedelta) -> dict[str, int]:
+    """Return a duration as the duration selector shows it."""
+    seconds = int(value.total_seconds())
+    return {
+        "hours": seconds // 3600,
+        "minutes": seconds % 3600 // 60,
+        "seconds": seconds % 60,
+    }
 
 
 def _line_selector(entry: ConfigEntry) -> SelectSelector:

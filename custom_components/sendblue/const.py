@@ -34,6 +34,8 @@ CONF_ASSIST_MARK_READ: Final = "assist_mark_read"
 CONF_ASSIST_SMS: Final = "assist_sms"
 # Let conversation agents read conversations through the LLM API, but not text.
 CONF_LLM_READ_ONLY: Final = "llm_read_only"
+# How long the outbox keeps trying a send that failed for a reason that heals.
+CONF_RETRY_FOR: Final = "retry_for"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 CONF_RECIPIENT_KIND: Final = "kind"
@@ -81,6 +83,9 @@ MAX_FAILED_POLL_RETRY: Final = timedelta(minutes=1)
 # A line offline this long is worth a repair issue.
 LINE_OFFLINE_REPAIR_AFTER: Final = timedelta(hours=1)
 
+DEFAULT_RETRY_FOR: Final = timedelta(minutes=30)
+MAX_RETRY_FOR: Final = timedelta(hours=24)
+
 # Sendblue retries deliveries; remember this many keys to fire each event once.
 DEDUPE_SIZE: Final = 4096
 # Nothing Sendblue sends is near this; anything bigger is not Sendblue.
@@ -92,6 +97,7 @@ MAX_PAYLOAD_DEPTH: Final = 32
 EVENT_MESSAGE_RECEIVED: Final = f"{DOMAIN}_message_received"
 EVENT_MESSAGE_STATUS: Final = f"{DOMAIN}_message_status"
 EVENT_TYPING_INDICATOR: Final = f"{DOMAIN}_typing_indicator"
+EVENT_OUTBOX: Final = f"{DOMAIN}_outbox"
 
 # Event entity types, one per bus event.
 EVENT_TYPE_MESSAGE_RECEIVED: Final = "message_received"

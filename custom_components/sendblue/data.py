@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .api import LineState, LineStatus, LineUsage, SendblueClient
+from .api import LineState, LineStatus, LineUsage, SendblueClient, SendStyle
 from .const import DEDUPE_SIZE, ReceiveMode
 
 type SendblueConfigEntry = ConfigEntry[SendblueRuntimeData]
@@ -140,6 +140,56 @@ class Part(Protocol):
         """Return what diagnostics should show about this part."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Addressed:
+    """One message from one line to one recipient, group, or group by its members."""
+
+    line: str
+    to: str | None = None
+    group_id: str | None = None
+    members: tuple[str, ...] = ()
+    content: str | None = None
+    media_url: str | None = None
+    send_style: SendStyle | None = None
+    reply_to: str | None = None
+
+    @property
+    def recipient(self) -> str | list[str]:
+        """Return whom it goes to: the address, the group id or the members."""
+        return self.to or self.group_id or list(self.members)
+
+    @property
+    def chat(self) -> tuple[str, str]:
+        """Return the conversation it belongs to; messages in one go out in order."""
+        if self.to:
+            return ("to", self.to)
+        if self.group_id:
+            return ("group_id", self.group_id)
+        return ("members", ",".join(sorted(self.members)))
+
+
+class Outbox(Part, Protocol):
+    """Where sends that failed for a reason that heals keep trying (outbox.py)."""
+
+    @property
+    def queued(self) -> int:
+        """Return how many messages wait to go out."""
+
+    def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener whenever the queue changes; return what stops that."""
+
+    async def async_stop(self) -> None:
+        """Stop trying and save what is queued (the entry unloads)."""
+
+    async def async_send(
+        self, message: Addressed, *, retry_for: timedelta
+    ) -> dict[str, Any]:
+        """Send now, or queue when it fails for a reason that heals; say which.
+
+        A failure that is not queued comes back under "error", as the exception.
+        """
+
+
 class Receiver(Part, Protocol):
     """How an entry learns what happens: by stream, webhook or polling."""
 
@@ -155,6 +205,7 @@ class SendblueRuntimeData:
     activity: ActivityLog
     sent_lines: SentLines
     inbound: Part
+    outbox: Outbox
     receiver: Receiver | None = None
     assist: Part | None = None
     legacy_notify: BaseNotificationService | None = None

@@ -66,6 +66,7 @@ async def async_get_config_entry_diagnostics(
                 **(receiver.diagnostics() if receiver else {}),
             },
             "inbound": runtime.inbound.diagnostics(),
+            "outbox": runtime.outbox.diagnostics(),
             "assist": runtime.assist.diagnostics() if runtime.assist else None,
             # Lines are listed, not keyed, so their numbers can be redacted.
             "lines": [

@@ -9,13 +9,18 @@ layer swaps the field's key for its label.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+import probatio as vol
+from homeassistant.helpers import config_validation as cv
 
 from .addresses import is_group_id, looks_like_number, normalize_number
 from .api import MAX_CONTENT_LENGTH, SendStyle
 from .api.validation import EMAIL
-from .const import CONF_DEFAULT_LINE
+from .const import CONF_DEFAULT_LINE, CONF_RETRY_FOR, DEFAULT_RETRY_FOR, MAX_RETRY_FOR
 from .data import SendblueConfigEntry
 from .errors import invalid
 
@@ -99,6 +104,34 @@ def send_style(value: str | None) -> SendStyle | None:
         return SendStyle(value)
     except ValueError:
         raise invalid("invalid_send_style", send_style=value) from None
+
+
+def retry_for(field: str, value: object) -> timedelta:
+    """Return how long to keep trying a failed send: 0 to 24 hours, or raise.
+
+    Takes what Home Assistant takes for a duration: "HH:MM:SS", seconds, or the
+    duration selector's {"hours": ..., "minutes": ...}.
+    """
+    duration: timedelta | None = None
+    # A bool is an int to Python, not a duration to a user.
+    if not isinstance(value, bool):
+        with suppress(vol.Invalid):
+            duration = cv.time_period(value)
+    if duration is None or not timedelta(0) <= duration <= MAX_RETRY_FOR:
+        raise invalid("invalid_retry_for", field=field, value=str(value))
+    return duration
+
+
+def given_retry_for(data: Mapping[str, Any], field: str) -> timedelta | None:
+    """Return the retry_for a call gives, or None to use the entry's option."""
+    return retry_for(field, data[field]) if field in data else None
+
+
+def retry_for_option(options: Mapping[str, Any]) -> timedelta:
+    """Return the entry's "Keep trying failed sends for" (checked when it was saved)."""
+    if (value := options.get(CONF_RETRY_FOR)) is None:
+        return DEFAULT_RETRY_FOR
+    return retry_for(CONF_RETRY_FOR, value)
 
 
 def one_of(data: Mapping[str, Any], first: str, second: str, *, required: bool) -> None:

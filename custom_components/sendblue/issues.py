@@ -9,14 +9,19 @@ from .const import DOMAIN
 
 
 def raise_issue(
-    hass: HomeAssistant, issue_id: str, key: str, placeholders: dict[str, str]
+    hass: HomeAssistant,
+    issue_id: str,
+    key: str,
+    placeholders: dict[str, str],
+    *,
+    fixable: bool = False,
 ) -> None:
-    """Raise a repair issue the user fixes in Sendblue or Home Assistant's setup."""
+    """Raise a repair issue; a fixable one the user dismisses (repairs.py)."""
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id,
-        is_fixable=False,
+        is_fixable=fixable,
         severity=ir.IssueSeverity.WARNING,
         translation_key=key,
         translation_placeholders=placeholders,

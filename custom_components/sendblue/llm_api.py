@@ -386,13 +386,14 @@ class SendTextTool(SendblueTool):
                 translation_key="llm_send_failed",
                 translation_placeholders={"name": recipient.name, "error": str(err)},
             ) from err
-        # One recipient: async_send raised unless it went out. The address
+        # One recipient: async_send raised unless it went out or was queued
+        # (status "queued": it goes out once Sendblue answers). The address
         # stays out of the result; the model knows the recipient by name.
         result = results[0]
         return {
             ATTR_RECIPIENT: recipient.name,
             "kind": KIND_NAMES[recipient.kind],
-            "sent": True,
+            "sent": "outbox_id" not in result,
             "status": result["status"],
             "service": result["service"],
             "message_handle": result["message_handle"],

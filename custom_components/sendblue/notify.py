@@ -35,7 +35,7 @@ from .data import SendblueConfigEntry, SendblueDataCoordinator, SendblueRuntimeD
 from .entity import MANUFACTURER
 from .errors import async_name_field
 from .identifiers import recipient_identifier
-from .inputs import Inputs, check_content, resolve_line, send_style
+from .inputs import Inputs, check_content, given_retry_for, resolve_line, send_style
 from .send import Outgoing, async_send
 
 # Sending writes to Sendblue: one at a time per platform, as the rules ask.
@@ -44,6 +44,7 @@ PARALLEL_UPDATES = 1
 ATTR_MEDIA_URL = "media_url"
 ATTR_SEND_STYLE = "send_style"
 ATTR_FROM_NUMBER = "from_number"
+ATTR_RETRY_FOR = "retry_for"
 
 
 def compose(message: str, title: str | None) -> str:
@@ -148,6 +149,7 @@ class SendblueNotificationService(BaseNotificationService):
         content = compose(message, kwargs.get(ATTR_TITLE)) or None
         media_url = data.get(ATTR_MEDIA_URL)
         check_content(content, media_url)
+        keep = given_retry_for(data, ATTR_RETRY_FOR)
         outgoing = Outgoing(
             recipients=numbers,
             groups=groups,
@@ -156,4 +158,4 @@ class SendblueNotificationService(BaseNotificationService):
             send_style=send_style(data.get(ATTR_SEND_STYLE)),
         )
         line = resolve_line(self.entry, data.get(ATTR_FROM_NUMBER))
-        await async_send(self.hass, self.entry, outgoing, line=line)
+        await async_send(self.hass, self.entry, outgoing, line=line, retry_for=keep)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import (
-    MAX_UPLOAD_BYTES,
-    SendblueAuthenticationError,
-    SendblueError,
-    SendStyle,
-)
+from .api import MAX_UPLOAD_BYTES, SendblueAuthenticationError, SendStyle
 from .const import DOMAIN
-from .data import SendblueConfigEntry
+from .data import Addressed, SendblueConfigEntry
 from .errors import error_translation, ha_error, invalid, start_reauth
+from .inputs import retry_for_option
 
 MEDIA_TIMEOUT = aiohttp.ClientTimeout(total=60)
 # The media selector's camera snapshots; read as an image, not a stream.
@@ -35,10 +32,27 @@ class Outgoing:
 
     recipients: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
+    # A group chat named by its members (Sendblue finds or creates it).
+    members: list[str] = field(default_factory=list)
     content: str | None = None
     media_url: str | None = None
     send_style: SendStyle | None = None
     reply_to: str | None = None
+
+    def addressed(self, line: str) -> list[Addressed]:
+        """Return the message once for each recipient and group, from line."""
+        one = Addressed(
+            line=line,
+            content=self.content,
+            media_url=self.media_url,
+            send_style=self.send_style,
+            reply_to=self.reply_to,
+        )
+        messages = [replace(one, to=to) for to in self.recipients]
+        messages += [replace(one, group_id=group) for group in self.groups]
+        if self.members:
+            messages.append(replace(one, members=tuple(self.members)))
+        return messages
 
 
 async def async_send(
@@ -47,44 +61,23 @@ async def async_send(
     outgoing: Outgoing,
     *,
     line: str,
+    retry_for: timedelta | None = None,
 ) -> list[dict[str, Any]]:
     """Send to every recipient and group at once; one failure stops no other.
 
-    Raises the translated error when every recipient failed, so a plain
-    automation notices; otherwise each result says whether it went out.
+    A send that fails for a reason that heals is queued in the outbox for
+    retry_for (None: the entry's option; 0: not at all), and its result says
+    "queued" with the outbox id. Raises the translated error when every
+    recipient failed without being queued, so a plain automation notices;
+    otherwise each result says whether it went out.
     """
     runtime = entry.runtime_data
-
-    content: dict[str, Any] = {
-        "from_number": line,
-        "content": outgoing.content,
-        "media_url": outgoing.media_url,
-        "send_style": outgoing.send_style,
-        "reply_to": outgoing.reply_to,
-    }
-
-    async def send_one(key: str, target: str) -> dict[str, Any]:
-        try:
-            if key == "group_id":
-                message = await runtime.client.send_group_message(
-                    group_id=target, **content
-                )
-            else:
-                message = await runtime.client.send_message(number=target, **content)
-        except SendblueError as err:
-            return {key: target, "error": err}
-        if message.message_handle:
-            runtime.sent_lines.remember(message.message_handle, line)
-        return {
-            key: target,
-            "message_handle": message.message_handle,
-            "status": message.status.value,
-            "service": message.service.value if message.service else None,
-        }
-
+    keep = retry_for_option(entry.options) if retry_for is None else retry_for
     results = await asyncio.gather(
-        *(send_one("to", to) for to in outgoing.recipients),
-        *(send_one("group_id", group) for group in outgoing.groups),
+        *(
+            runtime.outbox.async_send(message, retry_for=keep)
+            for message in outgoing.addressed(line)
+        )
     )
     errors = [r["error"] for r in results if "error" in r]
     if auth := next(
@@ -93,7 +86,8 @@ async def async_send(
         start_reauth(hass, entry, auth)
     if errors and len(errors) == len(results):
         raise ha_error(errors[0]) from errors[0]
-    if not runtime.coordinator.last_update_success:
+    went_out = any("error" not in r and "outbox_id" not in r for r in results)
+    if went_out and not runtime.coordinator.last_update_success:
         # Sendblue answers again: do not wait for the next poll to say so.
         await runtime.coordinator.async_request_refresh()
     for result in results:

@@ -23,7 +23,7 @@ from homeassistant.helpers.typing import StateType
 from .api import LineStatus
 from .const import SIGNAL_RECEIVE_MODE, ReceiveMode
 from .data import LineActivity, SendblueConfigEntry, SendblueData, SendblueLine
-from .entity import SendblueEntity, async_add_line_entities
+from .entity import SendblueEntity, account_device_info, async_add_line_entities
 
 PARALLEL_UPDATES = 0
 
@@ -122,6 +122,15 @@ ACCOUNT_SENSORS: tuple[SendblueAccountSensorDescription, ...] = (
 )
 
 
+# Counted as the outbox changes, and shown while Sendblue is away: that is when
+# it matters.
+QUEUED_SENSOR = SensorEntityDescription(
+    key="queued",
+    translation_key="queued",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,  # noqa: ARG001
     entry: SendblueConfigEntry,
@@ -132,6 +141,7 @@ async def async_setup_entry(
         SendblueAccountSensor(entry, description) for description in ACCOUNT_SENSORS
     )
     async_add_entities([SendblueReceiveModeSensor(entry)])
+    async_add_entities([SendblueQueuedSensor(entry, QUEUED_SENSOR)])
     async_add_line_entities(
         entry,
         async_add_entities,
@@ -187,6 +197,30 @@ class SendblueReceiveModeSensor(SendblueEntity, SensorEntity):
         """Return the mode in use."""
         receiver = self.entry.runtime_data.receiver
         return (receiver.mode if receiver else ReceiveMode.OFF).value
+
+
+class SendblueQueuedSensor(SensorEntity):
+    """How many messages the outbox holds; available even while Sendblue is not."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, entry: SendblueConfigEntry, description: SensorEntityDescription
+    ) -> None:
+        """Initialize the sensor on the account device."""
+        self.entity_description = description
+        self._outbox = entry.runtime_data.outbox
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = account_device_info(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the outbox."""
+        self.async_on_remove(self._outbox.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return how many messages wait to go out."""
+        return self._outbox.queued
 
 
 class SendblueLineSensor(SendblueEntity, RestoreSensor):

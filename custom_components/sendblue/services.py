@@ -33,7 +33,14 @@ from .api import (
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .data import SendblueConfigEntry
 from .errors import action_errors, async_name_field, invalid
-from .inputs import Inputs, check_content, one_of, resolve_line, send_style
+from .inputs import (
+    Inputs,
+    check_content,
+    given_retry_for,
+    one_of,
+    resolve_line,
+    send_style,
+)
 from .send import Outgoing, async_media_to_url, async_send
 
 ATTR_TO = "to"
@@ -52,6 +59,7 @@ ATTR_LIMIT = "limit"
 ATTR_OFFSET = "offset"
 ATTR_CONTACTS = "contacts"
 ATTR_SENDBLUE_NUMBER = "sendblue_number"
+ATTR_RETRY_FOR = "retry_for"
 
 # The message list's order_by options, as selector keys and as Sendblue spells them.
 ORDER_BY = {"created_at": "createdAt", "updated_at": "updatedAt", "sent_at": "sentAt"}
@@ -192,6 +200,8 @@ CONTENT_FIELDS: dict[vol.Marker, Any] = {
     vol.Optional(ATTR_SEND_STYLE): cv.string,
     vol.Optional(ATTR_FROM_NUMBER): PHONE,
     vol.Optional(ATTR_REPLY_TO): cv.string,
+    # Checked by the input rules, which say what is wrong in the user's words.
+    vol.Optional(ATTR_RETRY_FOR): cv.match_all,
 }
 RECIPIENTS = vol.All(cv.ensure_list_csv, [PHONE])
 
@@ -207,9 +217,10 @@ async def _async_send_message(
     """Send a message to each recipient at once."""
     recipients = _inputs(call).addresses(ATTR_TO, call.data[ATTR_TO])
     line = _line(call, entry, call.data.get(ATTR_REPLY_TO))
+    keep = given_retry_for(call.data, ATTR_RETRY_FOR)
     content = await _async_content(call, entry)
     outgoing = Outgoing(recipients=recipients, **content)
-    results = await async_send(call.hass, entry, outgoing, line=line)
+    results = await async_send(call.hass, entry, outgoing, line=line, retry_for=keep)
     return {"messages": list(results)}
 
 
@@ -230,23 +241,15 @@ async def _async_send_group_message(
     to = call.data.get(ATTR_TO)
     numbers = _inputs(call).phones(ATTR_TO, to) if to else None
     line = _line(call, entry, call.data.get(ATTR_REPLY_TO))
+    keep = given_retry_for(call.data, ATTR_RETRY_FOR)
     content = await _async_content(call, entry)
     if numbers is None:
         outgoing = Outgoing(groups=[call.data[ATTR_GROUP_ID]], **content)
-        results = await async_send(call.hass, entry, outgoing, line=line)
-        return dict(results[0])
-    # async_send knows groups by id only; members name a group the first time.
-    message = await entry.runtime_data.client.send_group_message(
-        from_number=line, numbers=numbers, **content
-    )
-    if message.message_handle:
-        entry.runtime_data.sent_lines.remember(message.message_handle, line)
-    return {
-        ATTR_GROUP_ID: message.group_id,
-        "message_handle": message.message_handle,
-        "status": message.status.value,
-        "service": message.service.value if message.service else None,
-    }
+    else:
+        # Members name the group the first time; the answer has its id.
+        outgoing = Outgoing(members=numbers, **content)
+    results = await async_send(call.hass, entry, outgoing, line=line, retry_for=keep)
+    return dict(results[0])
 
 
 @action(

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from custom_components.sendblue.api import (
+    LinePacer,
     SendblueAuthenticationError,
     SendblueCannotConnectError,
     SendblueClient,
@@ -305,6 +306,33 @@ async def test_post_retried_on_rate_limit(
     calls = sendblue.calls("POST", SEND)
     assert len(calls) == 2
     assert calls[0].json == calls[1].json
+
+
+async def test_every_attempt_of_a_send_is_paced(
+    client: SendblueClient, sendblue: FakeSendblue
+) -> None:
+    """A send sent again takes a token again: Sendblue counts it on the line too."""
+    taken: list[str] = []
+
+    class CountingPacer(LinePacer):
+        """A pacer that only counts."""
+
+        async def acquire(self, line: str) -> None:
+            taken.append(line)
+
+    client._pacer = CountingPacer()
+    sendblue.add(
+        "POST",
+        SEND,
+        Reply(429, {"message": "slow down"}, headers={"Retry-After": "0"}),
+        FIXTURES["send_message"],
+    )
+    await client.send_message(**SEND_ARGS)
+    # A line Sendblue picks has its own bucket; reads are not paced.
+    await client.send_message(**{**SEND_ARGS, "from_number": None})
+    sendblue.add("GET", "/account", {"email": "me@example.com"})
+    await client.get_account()
+    assert taken == [SEND_ARGS["from_number"]] * 2 + [""]
 
 
 @pytest.mark.parametrize("first", [Reply(503), Reply(429), Reply(hang=True)])

@@ -54,6 +54,10 @@ AUTOMATION_ALIAS = "Text to turn the lights on"
 # What the automation fires, so a websocket subscription sees that it ran.
 RAN_EVENT = "e2e_automation_ran"
 ACTIVITY = ("_last_received", "_last_sent")
+SEND_PATH = "/api/send-message"
+# Recipients of the restart with a non-empty outbox.
+TAKEN = "+15550004440"
+REFUSED = "+15550004442"
 
 
 def _handle_is(handle: str) -> Callable[[JsonObject], bool]:
@@ -421,6 +425,62 @@ async def test_restart_restores_activity_and_automation(
     assert after == before
     # Saved in automations.yaml by the config API, loaded again at start.
     assert await _automation_entity(ha) is not None
+
+
+async def _queued(ha: HomeAssistantClient) -> str | None:
+    """Return the state of the account's queued-messages sensor."""
+    return next(
+        (
+            state["state"]
+            for entity_id, state in (await ha.states()).items()
+            if entity_id.startswith("sensor.")
+            and entity_id.endswith("_queued_messages")
+        ),
+        None,
+    )
+
+
+async def test_restart_with_queued_messages_delivers_them_once(
+    stack: Stack, ha: HomeAssistantClient, sim: SimulatorClient
+) -> None:
+    """Queued at a SIGTERM, one of them taken by Sendblue: each sent once after."""
+    # The first send is taken, then answered 503; every other call fails before.
+    await sim.add_fault(kind="unavailable", count=1, after=True, path_prefix=SEND_PATH)
+    await sim.add_fault(kind="unavailable", probability=1.0, path_prefix="/api/")
+    try:
+        for number, text in ((TAKEN, "Taken, then 503"), (REFUSED, "Refused")):
+            response = await ha.call_service(
+                DOMAIN,
+                "send_message",
+                {"to": [number], "message": text, "from_number": LINE_1},
+                return_response=True,
+            )
+            assert [r["status"] for r in response["messages"]] == ["queued"]
+        assert await _queued(ha) == "2"
+        assert stack.stop_hass() == 0
+    finally:
+        await sim.clear_faults()
+
+    await stack.ensure_ready(ha.session)
+    ha = stack.ha_client(ha.session)
+
+    async def emptied() -> bool | None:
+        return True if await _queued(ha) == "0" else None
+
+    # Tried again once its wait after the 503s is over (30 s after them).
+    await wait_until(emptied, within=90, what="the outbox emptied after the restart")
+    sent = [
+        (message["number"], message["content"])
+        for message in await sim.state("messages")
+        if message["is_outbound"] and message["number"] in {TAKEN, REFUSED}
+    ]
+    assert sorted(sent) == [(TAKEN, "Taken, then 503"), (REFUSED, "Refused")]
+    taken_posts = [
+        request
+        for request in await sim.state("requests")
+        if request["path"] == SEND_PATH and request["json"]["number"] == TAKEN
+    ]
+    assert len(taken_posts) == 1, "sent again after Sendblue had taken it"
 
 
 async def test_webhook_outlives_unload_and_stop_until_removal(

@@ -228,9 +228,12 @@ class SendblueClient:
         params: Mapping[str, Any] | None = None,
         json: Mapping[str, Any] | None = None,
         key: str | None = None,
+        paced: str | None = None,
     ) -> T:
         """Make a request and parse the object it answers (the one under key if any)."""
-        body = await self._transport.request(method, path, params=params, json=json)
+        body = await self._transport.request(
+            method, path, params=params, json=json, paced=paced
+        )
         return parse(_inner(body, key) if key else require_object(body))
 
     # -- account and lines ----------------------------------------------------
@@ -301,10 +304,13 @@ class SendblueClient:
         )
         if reply_to_part_index is not None:
             fields["reply_to"]["part_index"] = reply_to_part_index
-        await self._transport.pace(from_number)
         json = _fields(number=number, from_number=from_number, **fields)
         return await self._call(
-            Message.from_dict, "POST", "/api/send-message", json=json
+            Message.from_dict,
+            "POST",
+            "/api/send-message",
+            json=json,
+            paced=from_number or "",
         )
 
     async def send_group_message(
@@ -337,9 +343,10 @@ class SendblueClient:
                 content, media_url, send_style, status_callback, reply_to
             ),
         )
-        await self._transport.pace(from_number)
         path = "/api/send-group-message"
-        return await self._call(Message.from_dict, "POST", path, json=json)
+        return await self._call(
+            Message.from_dict, "POST", path, json=json, paced=from_number
+        )
 
     async def create_group(
         self, *, from_number: str, numbers: Sequence[str], group_name: str | None = None
@@ -451,8 +458,9 @@ class SendblueClient:
             reaction=check.choice(reaction, Reaction, "reaction"),
             part_index=check.integer(part_index, "part_index"),
         )
-        await self._transport.pace(from_number)
-        body = await self._transport.request("POST", "/api/send-reaction", json=json)
+        body = await self._transport.request(
+            "POST", "/api/send-reaction", json=json, paced=from_number
+        )
         return ReactionResult.from_dict(self._transport.ok(body))
 
     async def mark_read(self, *, number: str, from_number: str) -> MarkReadResult:
@@ -461,8 +469,9 @@ class SendblueClient:
             "number": check.phone(number, "number"),
             "from_number": check.phone(from_number, "from_number"),
         }
-        await self._transport.pace(from_number)
-        body = await self._transport.request("POST", "/api/mark-read", json=json)
+        body = await self._transport.request(
+            "POST", "/api/mark-read", json=json, paced=from_number
+        )
         return MarkReadResult.from_dict(self._transport.ok(body))
 
     async def send_typing_indicator(
@@ -482,9 +491,8 @@ class SendblueClient:
                 max_duration_ms, "max_duration_ms", minimum=1, maximum=300_000
             ),
         )
-        await self._transport.pace(from_number)
         body = await self._transport.request(
-            "POST", "/api/send-typing-indicator", json=json
+            "POST", "/api/send-typing-indicator", json=json, paced=from_number
         )
         return TypingIndicatorResult.from_dict(self._transport.ok(body))
 

@@ -229,10 +229,13 @@ class Transport:
         data: Callable[[], FormData] | None = None,
         idempotent: bool | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - a per-call request_timeout
+        paced: str | None = None,
     ) -> object:
         """Send a request with auth, retries and error mapping; return decoded JSON.
 
         data is a factory of the multipart body, so a retry can build it afresh.
+        paced is the sending line ("" when Sendblue picks one) of a send: every
+        attempt, retries too, waits for a token of that line's pace.
         """
         url = self.url(path, params)
         if json is None and data is None and method in {"POST", "PUT"}:
@@ -242,6 +245,8 @@ class Transport:
         headers = self.headers()
         attempt = 0
         while True:
+            if paced is not None:
+                await self.pace(paced)
             try:
                 status, answer_headers, raw = await self._send(
                     method,
