@@ -40,6 +40,7 @@ from custom_components.sendblue.const import (
     CONF_RECIPIENT_KIND,
     CONF_RECIPIENT_LINE,
     CONF_RECIPIENT_TARGET,
+    CONF_RETRY_FOR,
     DOMAIN,
     SUBENTRY_RECIPIENT,
     WEBHOOK_LINES_SCAN_INTERVAL,
@@ -404,13 +405,17 @@ async def test_subentry_form_errors(
     assert result["errors"] == {CONF_RECIPIENT_TARGET: "invalid_recipient"}
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_entity_follows_reachability(
     hass: HomeAssistant,
+    init_integration: MockConfigEntry,
     sent: AsyncMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A failed poll makes recipients unavailable; they are back within a minute."""
+    """Without the outbox a failed poll makes recipients unavailable, for a minute."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_RETRY_FOR: 0}
+    )
+    await hass.async_block_till_done()
     sent.list_lines.side_effect = SendblueConnectionError("down")
     freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
     async_fire_time_changed(hass)
@@ -423,6 +428,33 @@ async def test_entity_follows_reachability(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("notify.mom").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_entity_takes_messages_for_the_outbox_while_down(
+    hass: HomeAssistant, sent: AsyncMock, freezer: FrozenDateTimeFactory
+) -> None:
+    """With the outbox on, a recipient stays available while Sendblue is down.
+
+    Home Assistant drops a message sent to an unavailable entity; this one is kept
+    and goes out when Sendblue is back.
+    """
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    sent.list_lines.side_effect = SendblueConnectionError("down")
+    sent.send_message.side_effect = SendblueConnectionError("down")
+    freezer.tick(WEBHOOK_LINES_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert not entry.runtime_data.coordinator.last_update_success
+    assert hass.states.get("notify.mom").state != STATE_UNAVAILABLE
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        {ATTR_ENTITY_ID: "notify.mom", "message": "Smoke in the kitchen"},
+        blocking=True,
+    )
+    assert entry.runtime_data.outbox.queued == 1
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.notify import NotifyEntity
@@ -35,7 +36,14 @@ from .data import SendblueConfigEntry, SendblueDataCoordinator, SendblueRuntimeD
 from .entity import MANUFACTURER
 from .errors import async_name_field
 from .identifiers import recipient_identifier
-from .inputs import Inputs, check_content, given_retry_for, resolve_line, send_style
+from .inputs import (
+    Inputs,
+    check_content,
+    given_retry_for,
+    resolve_line,
+    retry_for_option,
+    send_style,
+)
 from .send import Outgoing, async_send
 
 # Sending writes to Sendblue: one at a time per platform, as the rules ask.
@@ -69,8 +77,11 @@ async def async_setup_entry(
 class SendblueNotifyEntity(CoordinatorEntity[SendblueDataCoordinator], NotifyEntity):
     """Send to one saved recipient: a person or a group chat.
 
-    It is available while Sendblue answers the coordinator's polls, and comes
-    back with the first poll (or send) that works again.
+    It follows the account's reachability: available while Sendblue answers the
+    coordinator's polls, back with the first poll (or send) that works again.
+    With the outbox on, it stays available while Sendblue is down, since a
+    message sent then is kept and delivered later; Home Assistant would drop a
+    message to an unavailable entity.
     """
 
     _attr_has_entity_name = True
@@ -95,6 +106,11 @@ class SendblueNotifyEntity(CoordinatorEntity[SendblueDataCoordinator], NotifyEnt
                 config_entry_id=entry.entry_id,
             ),
         )
+
+    @property
+    def available(self) -> bool:
+        """Return whether a message sent now goes out (or is kept to go out later)."""
+        return super().available or retry_for_option(self.entry.options) > timedelta(0)
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message to the recipient from its line."""
