@@ -62,9 +62,12 @@ SEND_PATH = "/api/send-message"
 # Recipients of the queued messages: Sendblue takes the first, refuses the second.
 TAKEN = "+15550004440"
 REFUSED = "+15550004446"
-# Who texts the house across the restart; the first line's activity stays still.
+# A text in and one out before the stop, none across it: the same activity after.
 ACTIVITY_CONTACT = "+15550007778"
 ACTIVITY_LINE = LINE_1
+# The one line of each simulator the restart adds.
+STREAM_LINE = "+15125550201"
+POLLING_LINE = "+15125550301"
 # Saved like the UI does before the stop; it should load again at the start.
 AUTOMATION_ID = "e2e_sendblue_restart"
 AUTOMATION: JsonObject = {
@@ -88,19 +91,19 @@ class Receiver:
 
 RECEIVERS = (
     Receiver("webhook", "+15550004441", LINE_2),
-    Receiver("stream", "+15550004442", "+15125550201"),
-    Receiver("polling", "+15550004443", "+15125550301"),
+    Receiver("stream", "+15550004442", STREAM_LINE),
+    Receiver("polling", "+15550004443", POLLING_LINE),
 )
 MODES = [receiver.mode for receiver in RECEIVERS]
 # The module's entry receives by webhook; the others are added for the restart.
 ACCOUNTS = {
     "stream": AccountSpec(
-        line="+15125550201",
+        line=STREAM_LINE,
         email="stream@example.com",
         options={"receive_mode": "stream"},
     ),
     "polling": AccountSpec(
-        line="+15125550301",
+        line=POLLING_LINE,
         email="polling@example.com",
         options={"receive_mode": "polling", CONF_POLLING_INTERVAL: POLL_S},
     ),
