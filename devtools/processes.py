@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 LOOPBACK = "127.0.0.1"
 # config/configuration.yaml reads Home Assistant's own URL from here (!env_var).
 EXTERNAL_URL_ENV = "SENDBLUE_DEV_EXTERNAL_URL"
+# And the recorder's commit interval in seconds (Home Assistant's 5 when unset).
+COMMIT_INTERVAL_ENV = "SENDBLUE_DEV_RECORDER_COMMIT_INTERVAL"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -62,9 +64,14 @@ def hass_command(config_dir: Path) -> list[str]:
     return [str(hass), "-c", str(config_dir), "--skip-pip", "--log-no-color"]
 
 
-def hass_environment(base: Mapping[str, str], external_url: str) -> dict[str, str]:
+def hass_environment(
+    base: Mapping[str, str], external_url: str, *, commit_interval: int | None = None
+) -> dict[str, str]:
     """Return the environment of Home Assistant: the caller's plus its own URL."""
-    return {**base, EXTERNAL_URL_ENV: external_url}
+    env = {**base, EXTERNAL_URL_ENV: external_url}
+    if commit_interval is not None:
+        env[COMMIT_INTERVAL_ENV] = str(commit_interval)
+    return env
 
 
 def simulator_command(
@@ -73,6 +80,8 @@ def simulator_command(
     latency_ms: int = 0,
     seed: int | None = None,
     account: SimulatorAccount | None = None,
+    lines: Sequence[str] = (),
+    account_email: str | None = None,
 ) -> list[str]:
     """Return the command line of the simulator (run it with cwd=ROOT)."""
     command = [
@@ -95,6 +104,10 @@ def simulator_command(
             "--api-secret-key",
             account.api_secret_key,
         ]
+    if lines:
+        command += ["--lines", *lines]
+    if account_email is not None:
+        command += ["--account-email", account_email]
     return command
 
 

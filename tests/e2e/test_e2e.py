@@ -2,30 +2,48 @@
 
 Run them alone with `pytest -m e2e`. They share one Home Assistant and one simulator
 (see conftest.py); every test gets a loaded entry with a recipient, re-created if an
-earlier test removed it. The automation test comes before the restart test, which
-also checks that the automation loads again; the log test comes last so that it
-reads the whole run.
+earlier test removed it. The restart tests share one real restart (see restart.py),
+with two more entries on simulators of their own. Removing the entry comes after
+them, and the log test comes last so that it reads the whole run.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import aiohttp
 import pytest
 
 from custom_components.sendblue.const import (
-    DOMAIN,
     EVENT_MESSAGE_RECEIVED,
     EVENT_MESSAGE_STATUS,
 )
 from custom_components.sendblue.webhook import WEBHOOK_TYPES
-from devtools.common import JsonObject, wait_until
 from devtools.rest import HomeAssistantClient
 from devtools.simulator import SimulatorClient
-from devtools.websocket import EventSubscription, HomeAssistantWebSocket
+from devtools.websocket import HomeAssistantWebSocket
 
-from .conftest import LINE_1, LINE_2, RECIPIENT, Stack, parse_log
+from .conftest import (
+    ACTIVITY,
+    LINE_1,
+    LINE_2,
+    RECIPIENT,
+    Stack,
+    handle_is,
+    parse_log,
+    save_automation,
+    status_events,
+)
+from .restart import (
+    BEFORE_S,
+    DOWN_S,
+    MODES,
+    RATE,
+    REFUSED,
+    REPLAYED,
+    TAKEN,
+    Restart,
+    RestartOnce,
+    registered,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -53,34 +71,13 @@ AUTOMATION_ID = "e2e_sendblue_lights_on"
 AUTOMATION_ALIAS = "Text to turn the lights on"
 # What the automation fires, so a websocket subscription sees that it ran.
 RAN_EVENT = "e2e_automation_ran"
-ACTIVITY = ("_last_received", "_last_sent")
-SEND_PATH = "/api/send-message"
-# Recipients of the restart with a non-empty outbox.
-TAKEN = "+15550004440"
-REFUSED = "+15550004442"
-
-
-def _handle_is(handle: str) -> Callable[[JsonObject], bool]:
-    """Return a predicate matching events about one message."""
-    return lambda event: event["data"]["message_handle"] == handle
-
-
-async def _status_events(
-    subscription: EventSubscription, handle: str
-) -> list[JsonObject]:
-    """Collect the status events of a message until it is delivered."""
-    events = [await subscription.next(_handle_is(handle))]
-    while events[-1]["data"]["status"] != "DELIVERED":
-        events.append(await subscription.next(_handle_is(handle)))
-    return events
 
 
 async def test_config_flow_created_entry_and_recipient(
     stack: Stack, ha: HomeAssistantClient, ws: HomeAssistantWebSocket
 ) -> None:
     """The config and subentry flows over REST made an entry and a notify entity."""
-    [entry] = await ha.entries()
-    assert entry["entry_id"] == stack.entry_id
+    [entry] = [e for e in await ha.entries() if e["entry_id"] == stack.entry_id]
     assert entry["state"] == "loaded"
     # The title is the account's e-mail, as /account of the simulator reports it.
     assert entry["title"] == "demo@example.com"
@@ -119,7 +116,7 @@ async def test_inbound_text_fires_event(
         from_number=CONTACT, to_number=LINE_1, content="Is the garage door shut?"
     )
 
-    event = await received.next(_handle_is(message["message_handle"]))
+    event = await received.next(handle_is(message["message_handle"]))
 
     data = event["data"]
     assert set(data) >= RECEIVED_FIELDS
@@ -203,7 +200,7 @@ async def test_notify_entity_reaches_simulator_with_statuses(
     assert len(sent) == 1
     assert sent[0]["number"] == RECIPIENT.target
     assert sent[0]["from_number"] == RECIPIENT.line
-    events = await _status_events(statuses, sent[0]["message_handle"])
+    events = await status_events(statuses, sent[0]["message_handle"])
     assert [event["data"]["status"] for event in events] == STATUS_STEPS
     assert {event["data"]["line"] for event in events} == {RECIPIENT.line}
 
@@ -229,7 +226,7 @@ async def test_send_message_action_reaches_simulator_with_statuses(
     assert messages[handle]["content"] == "Dinner at 7"
     assert messages[handle]["number"] == CONTACT
     assert messages[handle]["from_number"] == LINE_2
-    events = await _status_events(statuses, handle)
+    events = await status_events(statuses, handle)
     assert [event["data"]["status"] for event in events] == STATUS_STEPS
     assert {event["data"]["line"] for event in events} == {LINE_2}
     assert {event["data"]["number"] for event in events} == {CONTACT}
@@ -243,7 +240,7 @@ async def test_send_reaction_on_received_message(
     message = await sim.inbound(
         from_number=OTHER_CONTACT, to_number=LINE_2, content="Thanks!"
     )
-    event = await received.next(_handle_is(message["message_handle"]))
+    event = await received.next(handle_is(message["message_handle"]))
 
     await ha.call_service(
         "sendblue",
@@ -300,41 +297,14 @@ async def test_line_devices_and_sensors(
         assert states[status]["state"] not in {"unknown", "unavailable"}
 
 
-async def _automation_entity(ha: HomeAssistantClient) -> str | None:
-    """Return the entity id of the test's automation once it is loaded."""
-    return next(
-        (
-            entity_id
-            for entity_id, state in (await ha.states()).items()
-            if entity_id.startswith("automation.")
-            and state["attributes"].get("id") == AUTOMATION_ID
-        ),
-        None,
-    )
-
-
-async def _line_activity(ha: HomeAssistantClient, line: str) -> dict[str, JsonObject]:
-    """Return the states of a line's activity sensors, found in the REST states."""
-    # A line's entity ids are made of its number: sensor.1_512_555_0101_last_sent.
-    digits = line.removeprefix("+")
-    return {
-        entity_id: state
-        for entity_id, state in (await ha.states()).items()
-        if entity_id.startswith("sensor.")
-        and entity_id.endswith(ACTIVITY)
-        and digits in entity_id.replace("_", "")
-        and state["attributes"].get("device_class") == "timestamp"
-    }
-
-
 async def test_automation_saved_like_the_ui_runs_on_a_text(
     ha: HomeAssistantClient, sim: SimulatorClient, ws: HomeAssistantWebSocket
 ) -> None:
     """An automation saved through the config API and reloaded fires on a text."""
-    await ha.request(
-        "POST",
-        f"/api/config/automation/config/{AUTOMATION_ID}",
-        json_body={
+    entity_id = await save_automation(
+        ha,
+        AUTOMATION_ID,
+        {
             "alias": AUTOMATION_ALIAS,
             "description": "",
             "triggers": [
@@ -359,10 +329,6 @@ async def test_automation_saved_like_the_ui_runs_on_a_text(
             "mode": "queued",
         },
     )
-    await ha.call_service("automation", "reload", {})
-    entity_id = await wait_until(
-        lambda: _automation_entity(ha), within=30, what="the saved automation"
-    )
     assert (await ha.states())[entity_id]["state"] == "on"
     ran = await ws.subscribe_events(RAN_EVENT)
 
@@ -381,145 +347,125 @@ async def test_automation_saved_like_the_ui_runs_on_a_text(
     assert ran.pending() == []
 
 
-async def test_restart_restores_activity_and_automation(
-    stack: Stack, ha: HomeAssistantClient, sim: SimulatorClient
+@pytest.fixture(scope="module")
+def restart_once(e2e_stack: Stack) -> RestartOnce:
+    """Return the module's one restart, run when a test first asks for it."""
+    return RestartOnce(e2e_stack)
+
+
+@pytest.fixture
+async def restarted(
+    restart_once: RestartOnce, stack: Stack, session: aiohttp.ClientSession
+) -> Restart:
+    """Return what the module's restart showed, restarting first if needed."""
+    return await restart_once.observe(session)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_restart_fires_every_text_exactly_once(
+    restarted: Restart, mode: str
 ) -> None:
-    """After SIGTERM and a start on the same config, activity sensors keep values."""
-    # Closed before the stop: Home Assistant waits up to 10 s for open connections.
-    async with ha.websocket() as ws:
-        received = await ws.subscribe_events(EVENT_MESSAGE_RECEIVED)
-        statuses = await ws.subscribe_events(EVENT_MESSAGE_STATUS)
-        message = await sim.inbound(
-            from_number=AUTOMATION_CONTACT,
-            to_number=LINE_1,
-            content="Before the restart",
-        )
-        response = await ha.call_service(
-            DOMAIN,
-            "send_message",
-            {
-                "to": [AUTOMATION_CONTACT],
-                "message": "Restarting",
-                "from_number": LINE_1,
-            },
-            return_response=True,
-        )
-        # Nothing is on its way to the line any more: what is read now is saved.
-        await received.next(_handle_is(message["message_handle"]))
-        await _status_events(statuses, response["messages"][0]["message_handle"])
-    before = {
-        entity_id: state["state"]
-        for entity_id, state in (await _line_activity(ha, LINE_1)).items()
-    }
-    assert len(before) == len(ACTIVITY)
-    assert "unknown" not in before.values()
+    """Texts at 5/s across a 10 s restart: one event each, none twice."""
+    texts = restarted.texts[mode]
 
-    assert stack.stop_hass() == 0
-    await stack.ensure_ready(ha.session)
-
-    ha = stack.ha_client(ha.session)
-    after = {
-        entity_id: state["state"]
-        for entity_id, state in (await _line_activity(ha, LINE_1)).items()
-    }
-    assert after == before
-    # Saved in automations.yaml by the config API, loaded again at start.
-    assert await _automation_entity(ha) is not None
-
-
-async def _queued(ha: HomeAssistantClient) -> str | None:
-    """Return the state of the account's queued-messages sensor."""
-    return next(
-        (
-            state["state"]
-            for entity_id, state in (await ha.states()).items()
-            if entity_id.startswith("sensor.")
-            and entity_id.endswith("_queued_messages")
-        ),
-        None,
+    assert restarted.exit_code == 0
+    assert restarted.down >= DOWN_S
+    assert len(texts.sent) >= RATE * (DOWN_S + BEFORE_S)
+    missing = [handle for handle in texts.sent if handle not in texts.fired]
+    assert not missing, f"{len(missing)} of {len(texts.sent)} texts fired no event"
+    assert texts.last in texts.fired
+    duplicates = {handle: n for handle, n in texts.fired.items() if n > 1}
+    assert not duplicates
+    print(  # noqa: T201 - the restart figures for bench/results.md
+        f"restart[{mode}]: {len(texts.sent)} texts,"
+        f" {sum(texts.fired.values()) - 1} events,"
+        f" {len(duplicates)} duplicates, down {restarted.down:.1f} s"
     )
 
 
+async def test_restart_replayed_webhook_deliveries_fire_nothing(
+    restarted: Restart,
+) -> None:
+    """Deliveries that fired before the stop, delivered again after it: no event."""
+    replay = restarted.replay
+    fired = restarted.texts["webhook"].fired
+
+    assert len(replay.handles) == REPLAYED
+    assert [replay.fired_before_stop[handle] for handle in replay.handles] == [
+        1
+    ] * REPLAYED
+    # Accepted (Sendblue would retry a refusal), and fired nothing more.
+    assert replay.statuses == [200] * REPLAYED
+    assert [fired[handle] for handle in replay.handles] == [1] * REPLAYED
+
+
 async def test_restart_with_queued_messages_delivers_them_once(
-    stack: Stack, ha: HomeAssistantClient, sim: SimulatorClient
+    restarted: Restart,
 ) -> None:
     """Queued at a SIGTERM, one of them taken by Sendblue: each sent once after."""
-    # The first send is taken, then answered 503; every other call fails before.
-    await sim.add_fault(kind="unavailable", count=1, after=True, path_prefix=SEND_PATH)
-    await sim.add_fault(kind="unavailable", probability=1.0, path_prefix="/api/")
-    try:
-        for number, text in ((TAKEN, "Taken, then 503"), (REFUSED, "Refused")):
-            response = await ha.call_service(
-                DOMAIN,
-                "send_message",
-                {"to": [number], "message": text, "from_number": LINE_1},
-                return_response=True,
-            )
-            assert [r["status"] for r in response["messages"]] == ["queued"]
-        assert await _queued(ha) == "2"
-        assert stack.stop_hass() == 0
-    finally:
-        await sim.clear_faults()
+    outbox = restarted.outbox
 
-    await stack.ensure_ready(ha.session)
-    ha = stack.ha_client(ha.session)
-
-    async def emptied() -> bool | None:
-        return True if await _queued(ha) == "0" else None
-
-    # Tried again once its wait after the 503s is over (30 s after them).
-    await wait_until(emptied, within=90, what="the outbox emptied after the restart")
-    sent = [
-        (message["number"], message["content"])
-        for message in await sim.state("messages")
-        if message["is_outbound"] and message["number"] in {TAKEN, REFUSED}
-    ]
-    assert sorted(sent) == [(TAKEN, "Taken, then 503"), (REFUSED, "Refused")]
-    taken_posts = [
-        request
-        for request in await sim.state("requests")
-        if request["path"] == SEND_PATH and request["json"]["number"] == TAKEN
-    ]
-    assert len(taken_posts) == 1, "sent again after Sendblue had taken it"
+    assert outbox.statuses == ["queued", "queued"]
+    assert outbox.queued_at_stop == "2"
+    assert outbox.emptied, "the outbox did not empty after the restart"
+    assert outbox.sent == sorted([(TAKEN, "Taken, then 503"), (REFUSED, "Refused")])
+    assert outbox.taken_posts == 1, "sent again after Sendblue had taken it"
 
 
-async def test_webhook_outlives_unload_and_stop_until_removal(
+async def test_restart_restores_activity(restarted: Restart) -> None:
+    """After SIGTERM and a start on the same config, activity sensors keep values."""
+    assert len(restarted.activity_before) == len(ACTIVITY)
+    assert "unknown" not in restarted.activity_before.values()
+    assert restarted.activity_after == restarted.activity_before
+
+
+async def test_restart_loads_the_saved_automation_again(restarted: Restart) -> None:
+    """An automation saved in automations.yaml by the config API loads at start."""
+    assert restarted.automation_after == restarted.automation_saved
+
+
+async def test_webhook_outlives_the_restart(restarted: Restart) -> None:
+    """Stopping keeps Sendblue calling us; the start finds it and adds no other."""
+    every_type_once = dict.fromkeys(WEBHOOK_TYPES, 1)
+    webhooks = restarted.webhooks
+
+    assert webhooks.before == every_type_once
+    assert webhooks.while_down == every_type_once
+    assert webhooks.after == every_type_once
+    assert webhooks.url_after == webhooks.url
+
+
+async def test_webhook_outlives_unload_until_removal(
     stack: Stack, session: aiohttp.ClientSession, sim: SimulatorClient
 ) -> None:
-    """Unloading or stopping keeps Sendblue calling us; removing the entry stops it."""
+    """Unloading keeps Sendblue calling us; removing the entry stops it."""
     url = stack.webhook_url
     assert url is not None
+    assert stack.entry_id is not None
     ha = stack.ha_client(session)
-
-    async def registered() -> dict[str, int]:
-        hooks = await sim.webhooks_for(url)
-        return {kind: len(found) for kind, found in hooks.items()}
-
     every_type_once = dict.fromkeys(WEBHOOK_TYPES, 1)
-    assert await registered() == every_type_once
+    assert await registered(sim, url) == every_type_once
 
     # Disabling unloads the entry; Sendblue should keep posting for when it is back.
     async with ha.websocket() as ws:
         await ws.command(
             "config_entries/disable", entry_id=stack.entry_id, disabled_by="user"
         )
-    [entry] = await ha.entries()
-    assert entry["state"] == "not_loaded"
-    assert await registered() == every_type_once
+        await ha.wait_entry_state(stack.entry_id, "not_loaded")
+        assert await registered(sim, url) == every_type_once
 
-    assert stack.stop_hass() == 0
-    assert await registered() == every_type_once
-
-    # A restart (and re-enabling) finds the registration and does not duplicate it.
-    await stack.ensure_ready(session)
+        # Enabled again, it finds the registration and does not duplicate it.
+        await ws.command(
+            "config_entries/disable", entry_id=stack.entry_id, disabled_by=None
+        )
+    await ha.wait_entry_state(stack.entry_id, "loaded")
+    await stack.find_webhook(session)
     assert stack.webhook_url == url
-    assert await registered() == every_type_once
+    assert await registered(sim, url) == every_type_once
 
-    ha = stack.ha_client(session)
-    assert stack.entry_id is not None
     await ha.remove_entry(stack.entry_id)
-    assert await registered() == dict.fromkeys(WEBHOOK_TYPES, 0)
-    assert await ha.entries() == []
+    assert await registered(sim, url) == dict.fromkeys(WEBHOOK_TYPES, 0)
+    assert stack.entry_id not in {entry["entry_id"] for entry in await ha.entries()}
 
 
 async def test_log_has_no_integration_errors_or_secrets(stack: Stack) -> None:
@@ -551,5 +497,6 @@ async def test_log_has_no_integration_errors_or_secrets(stack: Stack) -> None:
     assert problems == []
 
     assert stack.webhook_secrets
-    for secret in (stack.account.api_secret_key, *stack.webhook_secrets):
+    keys = [a.account.api_secret_key for a in stack.accounts.values()]
+    for secret in (stack.account.api_secret_key, *keys, *stack.webhook_secrets):
         assert secret not in text
