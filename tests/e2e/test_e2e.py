@@ -10,6 +10,7 @@ reads the whole run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -58,6 +59,11 @@ SEND_PATH = "/api/send-message"
 # Recipients of the restart with a non-empty outbox.
 TAKEN = "+15550004440"
 REFUSED = "+15550004442"
+
+
+def _shown(when: str) -> str:
+    """Return how a timestamp sensor shows a time from Sendblue (whole seconds, UTC)."""
+    return datetime.fromisoformat(when).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _handle_is(handle: str) -> Callable[[JsonObject], bool]:
@@ -405,14 +411,31 @@ async def test_restart_restores_activity_and_automation(
             return_response=True,
         )
         # Nothing is on its way to the line any more: what is read now is saved.
-        await received.next(_handle_is(message["message_handle"]))
-        await _status_events(statuses, response["messages"][0]["message_handle"])
-    before = {
-        entity_id: state["state"]
-        for entity_id, state in (await _line_activity(ha, LINE_1)).items()
+        text = await received.next(_handle_is(message["message_handle"]))
+        sent = await _status_events(statuses, response["messages"][0]["message_handle"])
+    # The activity sensors write at most once a second: read them once they show
+    # this text and this send, which is what the restart must bring back.
+    shown = {
+        "_last_received": _shown(text["data"]["date_sent"]),
+        "_last_sent": max(
+            _shown(event["data"]["payload"]["date_sent"]) for event in sent
+        ),
     }
-    assert len(before) == len(ACTIVITY)
-    assert "unknown" not in before.values()
+
+    async def caught_up() -> dict[str, str] | None:
+        states = {
+            entity_id: state["state"]
+            for entity_id, state in (await _line_activity(ha, LINE_1)).items()
+        }
+        showing = {
+            suffix: state
+            for suffix in ACTIVITY
+            for entity_id, state in states.items()
+            if entity_id.endswith(suffix)
+        }
+        return states if showing == shown else None
+
+    before = await wait_until(caught_up, within=10, what="the activity sensors")
 
     assert stack.stop_hass() == 0
     await stack.ensure_ready(ha.session)
