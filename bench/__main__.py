@@ -11,6 +11,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from .hardening import BASE_REVISION, run_hardening
 from .ingest import run_ingest
 from .inprocess import (
     run_at_rest,
@@ -25,7 +26,7 @@ from .parse import render as render_parse
 from .report import Results, render
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-BENCHMARKS = ("ingest", "fanout", "outbox", "rest", "memory", "parse")
+BENCHMARKS = ("ingest", "hardening", "fanout", "outbox", "rest", "memory", "parse")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--keep", type=Path, help="keep Home Assistant's config and log here"
+    )
+    parser.add_argument(
+        "--hardening-base",
+        default=BASE_REVISION,
+        metavar="REV",
+        help=(
+            "git revision whose integration the hardening benchmark also attacks"
+            f" (default {BASE_REVISION}, before the hardening; '' for none)"
+        ),
     )
     parser.add_argument(
         "--no-write", action="store_true", help="print only; leave results.md alone"
@@ -80,6 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     concurrencies=args.concurrency,
                     keep=args.keep,
                 )
+            ),
+        )
+    if "hardening" in args.only:
+        results.hardening = _timed(
+            results,
+            "hardening",
+            lambda: asyncio.run(
+                run_hardening(base=args.hardening_base or None, keep=args.keep)
             ),
         )
     if "fanout" in args.only:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +81,22 @@ def pin_cores() -> tuple[list[str], list[str], str]:
         [taskset, "-c", str(load_core)],
         f"Home Assistant on core {ha_core}, the load on core {load_core}",
     )
+
+
+@contextmanager
+def integration_at(revision: str) -> Iterator[Path]:
+    """Yield a directory holding the integration as it was at a git revision."""
+    git = shutil.which("git") or "git"
+    archive = subprocess.run(  # noqa: S603 -- git with our own arguments
+        [git, "archive", revision, "custom_components/sendblue"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tempfile.TemporaryDirectory(prefix="sendblue-at-") as into:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(into, filter="data")
+        yield Path(into) / "custom_components" / "sendblue"
 
 
 @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .hardening import BOMBS, CORRUPT_REQUESTS, HardeningRun, Latencies
 from .ingest import (
     BARE,
     BREAKDOWN_ROUNDS,
@@ -20,6 +21,8 @@ from .machine import Machine
 INGEST_GOAL = 1.00
 FAN_OUT_GOAL = 1.10
 OUTBOX_GOAL = 1.10
+DELAY_GOAL_MS = 100
+LOG_LINES_GOAL = 10
 MIB = 1024 * 1024
 
 INGEST_INTRO = (
@@ -51,6 +54,19 @@ OUTBOX_INTRO = (
     " to an empty outbox (the first message taken is the outbox's probe); floor ="
     " 100 / (10 per second). Baseline, same run: the same messages sent with"
     " Sendblue up (the action's wall time)."
+)
+HARDENING_INTRO = (
+    "A caller without the secret, against a real Home Assistant process (devtools,"
+    " Sendblue set up through the config flow), once with the integration as it was"
+    " before the hardening and once with this tree's. First {corrupt} corrupt-gzip"
+    " requests (a gzip header, then a deflate block of the reserved type), one"
+    " after the other: the lines they add to `home-assistant.log`, counted between"
+    " two marker lines written through `system_log.write`. Then {bombs} gzip bombs"
+    " at once (100 MB of zeros, about 100 KB compressed, `Content-Encoding: gzip`),"
+    " while a process of its own polls an authenticated `GET /api/` every 10 ms:"
+    " its answer times for 3 s before, and during the attack until 2 s after the"
+    " last bomb was answered. Added delay = the slowest answer during the attack"
+    " minus the median one before."
 )
 AT_REST_INTRO = (
     "Requests counted at the simulator over one hour of Home Assistant time"
@@ -138,6 +154,7 @@ class Results:
     at_rest: list[AtRestRow] | None = None
     setup: SetupTime | None = None
     memory: list[MemoryPoint] | None = None
+    hardening: list[HardeningRun] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -285,6 +302,44 @@ def _at_rest(rows: list[AtRestRow], setup: SetupTime | None) -> list[str]:
     return lines
 
 
+def _latencies(latencies: Latencies) -> str:
+    """Return answer times as one cell."""
+    return (
+        f"{latencies.p50_ms:,.1f}, {latencies.p99_ms:,.1f}, {latencies.max_ms:,.1f} ms"
+    )
+
+
+def _outcomes(outcomes: dict[str, int]) -> str:
+    """Return how requests were answered, e.g. "401: 20"."""
+    return ", ".join(f"{outcome}: {n}" for outcome, n in sorted(outcomes.items()))
+
+
+def _hardening(runs: list[HardeningRun]) -> list[str]:
+    """Return the hardening section."""
+    lines = _section(
+        "Webhook hardening (real Home Assistant process)",
+        HARDENING_INTRO.format(corrupt=CORRUPT_REQUESTS, bombs=BOMBS),
+        (
+            "| integration | `GET /api/` before: p50, p99, max"
+            f" | during {BOMBS} gzip bombs: p50, p99, max"
+            f" | added delay (goal < {DELAY_GOAL_MS} ms) | bombs answered"
+            f" | log lines from {CORRUPT_REQUESTS} corrupt gzip"
+            f" (goal < {LOG_LINES_GOAL}) | corrupt gzip answered |"
+        ),
+    )
+    for run in runs:
+        delay = run.added_delay_ms
+        lines.append(
+            f"| {run.revision} | {_latencies(run.baseline)}"
+            f" | {_latencies(run.attack)}"
+            f" | {delay:,.0f} ms ({_verdict(delay < DELAY_GOAL_MS)})"
+            f" | {_outcomes(run.bombs)}"
+            f" | {run.log_lines:,} ({_verdict(run.log_lines < LOG_LINES_GOAL)})"
+            f" | {_outcomes(run.corrupt)} |"
+        )
+    return lines
+
+
 def _memory(points: list[MemoryPoint]) -> list[str]:
     """Return the memory section."""
     lines = _section(
@@ -312,6 +367,8 @@ def render(results: Results) -> str:
     ]
     if results.ingest is not None:
         lines += [*_ingest(results.ingest), ""]
+    if results.hardening is not None:
+        lines += [*_hardening(results.hardening), ""]
     if results.fan_out is not None:
         lines += [*_fan_out(results.fan_out), ""]
     if results.outbox is not None:
