@@ -11,6 +11,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from .hardening import BASE_REVISION, run_hardening
 from .ingest import run_ingest
 from .inprocess import (
     run_at_rest,
@@ -25,7 +26,13 @@ from .parse import render as render_parse
 from .report import Results, render
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-BENCHMARKS = ("ingest", "fanout", "outbox", "rest", "memory", "parse")
+# Figures measured elsewhere (the end-to-end tests), kept in the report as they are.
+RECORDED = RESULTS.with_name("recorded.md")
+README = RESULTS.parent.parent / "README.md"
+# The README's copy of the report sits between these lines.
+README_START = "<!-- bench/run writes the report from here -->"
+README_END = "<!-- to here -->"
+BENCHMARKS = ("ingest", "hardening", "fanout", "outbox", "rest", "memory", "parse")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,7 +56,18 @@ def _parser() -> argparse.ArgumentParser:
         "--keep", type=Path, help="keep Home Assistant's config and log here"
     )
     parser.add_argument(
-        "--no-write", action="store_true", help="print only; leave results.md alone"
+        "--hardening-base",
+        default=BASE_REVISION,
+        metavar="REV",
+        help=(
+            "git revision whose integration the hardening benchmark also attacks"
+            f" (default {BASE_REVISION}, before the hardening; '' for none)"
+        ),
+    )
+    parser.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print only; leave results.md and the README alone",
     )
     return parser
 
@@ -82,6 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             ),
         )
+    if "hardening" in args.only:
+        results.hardening = _timed(
+            results,
+            "hardening",
+            lambda: asyncio.run(
+                run_hardening(base=args.hardening_base or None, keep=args.keep)
+            ),
+        )
     if "fanout" in args.only:
         results.fan_out = _timed(results, "fan-out", lambda: asyncio.run(run_fan_out()))
     if "outbox" in args.only:
@@ -97,11 +123,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "parse" in args.only:
         parse = "\n" + render_parse(_timed(results, "parse", measure_parse))
     report = render(results) + parse
+    if RECORDED.exists():
+        report += "\n" + RECORDED.read_text(encoding="utf-8")
     sys.stdout.write(report)
     if not args.no_write:
-        RESULTS.write_text(report, encoding="utf-8")
-        sys.stderr.write(f"bench: written to {RESULTS}\n")
+        _write(report)
     return 0
+
+
+def _write(report: str) -> None:
+    """Write the report to results.md and into the README."""
+    RESULTS.write_text(report, encoding="utf-8")
+    sys.stderr.write(f"bench: written to {RESULTS}\n")
+    if _write_readme(report):
+        sys.stderr.write(f"bench: and into {README}\n")
+
+
+def _write_readme(report: str) -> bool:
+    """Put the report into the README's benchmark section; False if it has none."""
+    text = README.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    # Under the README's "### Benchmarks": no title, sections two levels down.
+    lines = report.splitlines()[1:]
+    section = "\n".join(
+        f"##{line}" if line.startswith("## ") else line for line in lines
+    )
+    README.write_text(
+        f"{text[: start + len(README_START)]}\n{section.strip()}\n\n{text[end:]}",
+        encoding="utf-8",
+    )
+    return True
 
 
 if __name__ == "__main__":

@@ -441,6 +441,8 @@ def _dedupe_structures(inbound: SendblueInbound) -> Iterator[object]:
     """Yield what the inbound path keeps per delivery."""
     # Private on purpose: these are what must stay bounded.
     yield inbound._seen._keys  # noqa: SLF001
+    # Typing has a set of its own since the receive rewrite.
+    yield inbound._typing_seen._keys  # noqa: SLF001
     yield inbound.sent_lines._lines  # noqa: SLF001
 
 

@@ -6,24 +6,56 @@ from unittest.mock import AsyncMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers import restore_state as rs
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     async_mock_load_restore_state_from_storage,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sendblue.api import LinesState, SendblueConnectionError
 from custom_components.sendblue.const import DOMAIN, WEBHOOK_LINES_SCAN_INTERVAL
+from custom_components.sendblue.sensor import ACTIVITY_WRITE_INTERVAL
 
-from .conftest import LINE_1, LINE_2, load_json
+from .conftest import LINE_1, LINE_2, WEBHOOK_ID, WEBHOOK_SECRET, load_json
 
 NEW_LINE = "+14155550123"
+LAST_RECEIVED = "sensor.1_512_216_4639_last_received"
+
+
+async def _texts_at(hass_client_no_auth: ClientSessionGenerator, *seconds: int) -> None:
+    """Deliver one text per second given, sent at 10:00:SS, through the webhook."""
+    client = await hass_client_no_auth()
+    for second in seconds:
+        payload = load_json("webhook_message_received.json") | {
+            "message_handle": f"text-{second}",
+            "date_sent": f"2026-11-01T10:00:{second:02d}.000Z",
+        }
+        response = await client.post(
+            f"/api/webhook/{WEBHOOK_ID}",
+            json=payload,
+            headers={"sb-signing-secret": WEBHOOK_SECRET},
+        )
+        assert response.status == 200
+
+
+def _sent_at(second: int) -> str:
+    """Return how the last-received sensor shows a text sent at 10:00:SS."""
+    return f"2026-11-01T10:00:{second:02d}+00:00"
+
+
+async def _interval_passes(hass: HomeAssistant, intervals: int = 1) -> None:
+    """Let Home Assistant's clock run past the activity sensors' write interval."""
+    later = timedelta(seconds=ACTIVITY_WRITE_INTERVAL * intervals)
+    async_fire_time_changed(hass, dt_util.utcnow() + later)
+    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
@@ -201,3 +233,70 @@ async def test_activity_restored_after_restart(
         == "2026-11-01T10:00:00+00:00"
     )
     assert hass.states.get("sensor.1_512_216_4639_last_sent").state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_activity_writes_at_most_once_an_interval(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """A burst of texts writes last received at once, then the latest once after."""
+    writes: list[Event] = []
+
+    @callback
+    def record(event: Event) -> None:
+        if event.data["entity_id"] == LAST_RECEIVED:
+            writes.append(event)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+
+    await _texts_at(hass_client_no_auth, 1, 2, 3)
+    await hass.async_block_till_done()
+    # The first text shows at once; the two behind it wait for the interval.
+    assert [event.data["new_state"].state for event in writes] == [_sent_at(1)]
+
+    await _interval_passes(hass)
+    assert hass.states.get(LAST_RECEIVED).state == _sent_at(3)
+    assert len(writes) == 2
+
+    # Nothing moved in the next interval: it ends without a write.
+    await _interval_passes(hass, 2)
+    assert len(writes) == 2
+    # After a quiet interval the next text shows at once again.
+    await _texts_at(hass_client_no_auth, 4)
+    await hass.async_block_till_done()
+    assert hass.states.get(LAST_RECEIVED).state == _sent_at(4)
+    assert len(writes) == 3
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_held_activity_is_what_restarts_restore(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """A write still held at shutdown is not lost: the latest time is saved."""
+    await _texts_at(hass_client_no_auth, 1, 2)
+    await hass.async_block_till_done()
+    assert hass.states.get(LAST_RECEIVED).state == _sent_at(1)
+
+    stored = {
+        stored.state.entity_id: stored
+        for stored in rs.async_get(hass).async_get_stored_states()
+    }
+    extra = stored[LAST_RECEIVED].extra_data
+    assert extra is not None
+    assert extra.as_dict()["native_value"]["isoformat"] == _sent_at(2)
+
+
+async def test_held_activity_dropped_on_unload(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Unloading the entry drops a held write instead of writing after removal."""
+    await _texts_at(hass_client_no_auth, 1, 2)
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    unloaded = hass.states.get(LAST_RECEIVED)
+
+    await _interval_passes(hass)
+    assert hass.states.get(LAST_RECEIVED) == unloaded

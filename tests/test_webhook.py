@@ -393,6 +393,15 @@ async def test_compressed_bodies(
     assert [r for r in caplog.records if r.levelno >= logging.WARNING][1:] == []
 
 
+async def test_accepted_delivery_gets_a_bare_200(client: TestClient) -> None:
+    """Sendblue needs only a 2xx: an accepted delivery gets 200 and no body."""
+    response = await client.post(
+        PATH, json=load_json("webhook_message_received.json"), headers=HEADERS
+    )
+    assert response.status == HTTPStatus.OK
+    assert await response.read() == b""
+
+
 async def test_authenticated_gzip_body_is_read(
     hass: HomeAssistant, client: TestClient
 ) -> None:

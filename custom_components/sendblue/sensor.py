@@ -15,9 +15,10 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.typing import StateType
 
 from .api import LineStatus
@@ -26,6 +27,9 @@ from .data import LineActivity, SendblueConfigEntry, SendblueData, SendblueLine
 from .entity import SendblueEntity, account_device_info, async_add_line_entities
 
 PARALLEL_UPDATES = 0
+# An activity sensor writes at most once per interval (seconds): in a burst of
+# texts it shows the first at once and the latest at the end of each interval.
+ACTIVITY_WRITE_INTERVAL = 1.0
 
 # Auto is a choice, not a mode in use: the sensor shows what auto picked.
 RECEIVE_MODE_OPTIONS = [
@@ -229,6 +233,8 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
     entity_description: SendblueLineSensorDescription
     line: str
     _shown: StateType | datetime = None
+    # Set while the last write is less than ACTIVITY_WRITE_INTERVAL old.
+    _cooling: CALLBACK_TYPE | None = None
 
     def __init__(
         self,
@@ -251,6 +257,7 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
         self._shown = self.native_value
         self.async_listen_line_events(self._async_line_event)
         self.async_listen_line_activity(self._async_activity)
+        self.async_on_remove(self._async_stop_cooling)
 
     @callback
     def _async_line_event(self, _event_type: str, _data: dict[str, Any]) -> None:
@@ -259,11 +266,36 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
 
     @callback
     def _async_activity(self) -> None:
-        """Show the line's activity, if it changed."""
+        """Show the line's activity, if it changed, at most once an interval."""
+        # A text a second is plenty for a timestamp; the end of the interval
+        # shows the latest. Restoring reads native_value, so it is never behind.
+        if self._cooling is None:
+            self._async_show_change()
+
+    @callback
+    def _async_show_change(self) -> None:
+        """Write the state if the value moved, then hold further writes a while."""
         # Every text fires one event; only the sensor whose time moved writes.
-        if (value := self.native_value) != self._shown:
-            self._shown = value
-            self.async_write_ha_state()
+        if (value := self.native_value) == self._shown:
+            return
+        self._shown = value
+        self.async_write_ha_state()
+        self._cooling = async_call_later(
+            self.hass, ACTIVITY_WRITE_INTERVAL, self._async_cooled
+        )
+
+    @callback
+    def _async_cooled(self, _now: datetime) -> None:
+        """Show what changed while writes were held."""
+        self._cooling = None
+        self._async_show_change()
+
+    @callback
+    def _async_stop_cooling(self) -> None:
+        """Drop a held write: the entity is going away."""
+        if self._cooling is not None:
+            self._cooling()
+            self._cooling = None
 
     @property
     def native_value(self) -> StateType | datetime:

@@ -15,7 +15,6 @@ from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util.json import json_loads
 
@@ -247,7 +246,8 @@ class SendblueWebhook:
         except SendblueInvalidResponseError:
             return await _refuse(request, HTTPStatus.BAD_REQUEST)
         self.inbound.async_process(item, payload)
-        return HomeAssistantView.json({"message": "ok"})
+        # Sendblue needs only a 2xx; a body would be encoded for nobody.
+        return Response(status=HTTPStatus.OK)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return whether Sendblue calls us, and how many calls were refused."""

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -37,6 +38,7 @@ from devtools.rest import HomeAssistantClient
 from devtools.simulator import SimulatorClient
 
 from .conftest import (
+    ACTIVITY,
     LINE_1,
     LINE_2,
     STARTUP_TIMEOUT,
@@ -440,9 +442,33 @@ async def _settled_activity(
             return_response=True,
         )
         # Nothing is on its way to the line any more: what is read now is saved.
-        await received.next(handle_is(message["message_handle"]))
-        await status_events(statuses, response["messages"][0]["message_handle"])
-    return await line_activity(ha, ACTIVITY_LINE)
+        text = await received.next(handle_is(message["message_handle"]))
+        sent = await status_events(statuses, response["messages"][0]["message_handle"])
+    # The activity sensors write at most once a second: read them once they show
+    # this text and this send, which is what the restart must bring back.
+    shown = {
+        "_last_received": _shown(text["data"]["date_sent"]),
+        "_last_sent": max(
+            _shown(event["data"]["payload"]["date_sent"]) for event in sent
+        ),
+    }
+
+    async def caught_up() -> dict[str, str] | None:
+        states = await line_activity(ha, ACTIVITY_LINE)
+        showing = {
+            suffix: state
+            for suffix in ACTIVITY
+            for entity_id, state in states.items()
+            if entity_id.endswith(suffix)
+        }
+        return states if showing == shown else None
+
+    return await wait_until(caught_up, within=10, what="the activity sensors")
+
+
+def _shown(when: str) -> str:
+    """Return how a timestamp sensor shows a time from Sendblue (whole seconds, UTC)."""
+    return datetime.fromisoformat(when).astimezone(UTC).isoformat(timespec="seconds")
 
 
 async def _settle(
