@@ -22,9 +22,11 @@ from .machine import Machine
 from .parse import measure as measure_parse
 from .parse import render as render_parse
 from .report import Results, render
+from .stream import render as render_stream
+from .stream import run_stream
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-BENCHMARKS = ("ingest", "fanout", "rest", "memory", "parse")
+BENCHMARKS = ("ingest", "fanout", "rest", "memory", "parse", "stream")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parse = ""
     if "parse" in args.only:
         parse = "\n" + render_parse(_timed(results, "parse", measure_parse))
+    if "stream" in args.only:
+        stream = _timed(results, "stream", lambda: run_stream(keep=args.keep))
+        parse += "\n" + render_stream(stream)
     report = render(results) + parse
     sys.stdout.write(report)
     if not args.no_write:
