@@ -24,6 +24,8 @@ from .machine import Machine
 from .parse import measure as measure_parse
 from .parse import render as render_parse
 from .report import Results, render
+from .stream import render as render_stream
+from .stream import run_stream
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 # Figures measured elsewhere (the end-to-end tests), kept in the report as they are.
@@ -32,7 +34,16 @@ README = RESULTS.parent.parent / "README.md"
 # The README's copy of the report sits between these lines.
 README_START = "<!-- bench/run writes the report from here -->"
 README_END = "<!-- to here -->"
-BENCHMARKS = ("ingest", "hardening", "fanout", "outbox", "rest", "memory", "parse")
+BENCHMARKS = (
+    "ingest",
+    "hardening",
+    "fanout",
+    "outbox",
+    "rest",
+    "memory",
+    "parse",
+    "stream",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,16 +130,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if "memory" in args.only:
         results.memory = _timed(results, "memory", lambda: asyncio.run(run_memory()))
-    parse = ""
-    if "parse" in args.only:
-        parse = "\n" + render_parse(_timed(results, "parse", measure_parse))
-    report = render(results) + parse
+    report = render(results) + _own_sections(results, args)
     if RECORDED.exists():
         report += "\n" + RECORDED.read_text(encoding="utf-8")
     sys.stdout.write(report)
     if not args.no_write:
         _write(report)
     return 0
+
+
+def _own_sections(results: Results, args: argparse.Namespace) -> str:
+    """Run the benchmarks that render their own sections; return those sections."""
+    sections = ""
+    if "parse" in args.only:
+        sections += "\n" + render_parse(_timed(results, "parse", measure_parse))
+    if "stream" in args.only:
+        stream = _timed(results, "stream", lambda: run_stream(keep=args.keep))
+        sections += "\n" + render_stream(stream)
+    return sections
 
 
 def _write(report: str) -> None:
