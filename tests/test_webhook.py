@@ -93,6 +93,7 @@ async def test_event_entity_and_activity(
     assert hass.states.get("sensor.1_512_216_4639_last_received").state == STATE_UNKNOWN
 
     last_sent = hass.states.get("sensor.1_512_216_4639_last_sent")
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
     await post(client, load_json("webhook_message_received.json"))
     await hass.async_block_till_done()
 
@@ -102,6 +103,8 @@ async def test_event_entity_and_activity(
     state = hass.states.get(entity_id)
     assert state.attributes["event_type"] == "message_received"
     assert state.attributes["content"] == "Hello!"
+    # One text, one context: the logbook links the entity's change to the event.
+    assert [event.context.id for event in events] == [state.context.id]
     assert state.attributes["payload"]["message_handle"] == (
         "99DCC379-DD76-4712-BA65-11EFB33B8CD6"
     )

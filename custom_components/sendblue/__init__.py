@@ -25,7 +25,13 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import SendblueCoordinator
-from .data import ActivityLog, SendblueConfigEntry, SendblueRuntimeData, SentLines
+from .data import (
+    ActivityLog,
+    LineFollowers,
+    SendblueConfigEntry,
+    SendblueRuntimeData,
+    SentLines,
+)
 from .entity import account_device_info
 from .inbound import SendblueInbound
 from .llm_api import async_setup_llm_api
@@ -66,7 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
     await store.async_load()
     # Registered first, so it runs last: after the receivers stopped.
     entry.async_on_unload(store.async_save)
-    activity, sent_lines = ActivityLog(), SentLines()
+    activity, followers, sent_lines = ActivityLog(), LineFollowers(), SentLines()
     outbox = SendblueOutbox(hass, entry, client, sent_lines)
     await outbox.async_load()
     inbound = SendblueInbound(
@@ -74,6 +80,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
         entry,
         lines=lambda: coordinator.data,
         activity=activity,
+        followers=followers,
         sent_lines=sent_lines,
         seen=store.seen,
     )
@@ -81,6 +88,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SendblueConfigEntry) -> 
         client=client,
         coordinator=coordinator,
         activity=activity,
+        followers=followers,
         sent_lines=sent_lines,
         inbound=inbound,
         outbox=outbox,

@@ -104,10 +104,6 @@ EVENT_TYPE_MESSAGE_RECEIVED: Final = "message_received"
 EVENT_TYPE_MESSAGE_STATUS: Final = "message_status"
 EVENT_TYPE_TYPING: Final = "typing"
 
-# Dispatcher signal carrying (event type, data) for one line of one entry.
-SIGNAL_LINE_EVENT: Final = f"{DOMAIN}_line_event_{{entry_id}}_{{line}}"
-# A line's activity changed without an event (a text too old to fire).
-SIGNAL_LINE_ACTIVITY: Final = f"{DOMAIN}_line_activity_{{entry_id}}_{{line}}"
 # The receiver of an entry changed while it runs (the stream fell back to polling).
 SIGNAL_RECEIVE_MODE: Final = f"{DOMAIN}_receive_mode_{{entry_id}}"
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, Context, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .api import LineState, LineStatus, LineUsage, SendblueClient, SendStyle
@@ -22,6 +23,8 @@ from .const import DEDUPE_SIZE, ReceiveMode
 
 type SendblueConfigEntry = ConfigEntry[SendblueRuntimeData]
 type SendblueDataCoordinator = DataUpdateCoordinator[SendblueData]
+# An event of a line: its entity type, its data and the context of the bus event.
+type LineEventTarget = Callable[[str, dict[str, Any], Context], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +65,60 @@ class ActivityLog:
 
     def of(self, line: str) -> LineActivity:
         """Return the activity record of a line."""
-        return self.lines.setdefault(line, LineActivity())
+        if (activity := self.lines.get(line)) is None:
+            activity = self.lines[line] = LineActivity()
+        return activity
+
+
+class LineFollowers:
+    """Who follows each line's events and activity: the line's entities.
+
+    Called directly, not through the dispatcher: every text reaches them, and a
+    dispatcher send costs more than the callbacks it runs.
+    """
+
+    def __init__(self) -> None:
+        """Initialize with no one following."""
+        self._events: dict[str, list[LineEventTarget]] = {}
+        self._activity: dict[str, list[Callable[[], None]]] = {}
+
+    @callback
+    def async_follow_events(self, line: str, target: LineEventTarget) -> CALLBACK_TYPE:
+        """Call target with every event of the line; return what stops that."""
+        return _follow(self._events, line, target)
+
+    @callback
+    def async_follow_activity(
+        self, line: str, target: Callable[[], None]
+    ) -> CALLBACK_TYPE:
+        """Call target whenever the line's activity changed; return what stops that."""
+        return _follow(self._activity, line, target)
+
+    @callback
+    def async_event(
+        self, line: str, event_type: str, data: dict[str, Any], context: Context
+    ) -> None:
+        """Tell the line's followers of an event."""
+        for target in tuple(self._events.get(line, ())):
+            target(event_type, data, context)
+
+    @callback
+    def async_activity(self, line: str) -> None:
+        """Tell the line's followers that its activity changed."""
+        for target in tuple(self._activity.get(line, ())):
+            target()
+
+
+def _follow[T](targets: dict[str, list[T]], line: str, target: T) -> CALLBACK_TYPE:
+    """Add target to the line's targets; return what removes it."""
+    followers = targets.setdefault(line, [])
+    followers.append(target)
+
+    @callback
+    def unfollow() -> None:
+        followers.remove(target)
+
+    return unfollow
 
 
 class BoundedSet[T: Hashable]:
@@ -203,6 +259,7 @@ class SendblueRuntimeData:
     client: SendblueClient
     coordinator: SendblueDataCoordinator
     activity: ActivityLog
+    followers: LineFollowers
     sent_lines: SentLines
     inbound: Part
     outbox: Outbox

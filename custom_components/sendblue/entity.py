@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .addresses import format_number
-from .const import DOMAIN, SIGNAL_LINE_ACTIVITY, SIGNAL_LINE_EVENT
-from .data import SendblueConfigEntry, SendblueDataCoordinator
+from .const import DOMAIN
+from .data import LineEventTarget, SendblueConfigEntry, SendblueDataCoordinator
 from .identifiers import line_identifier
 
 MANUFACTURER = "Sendblue"
@@ -64,37 +62,34 @@ class SendblueEntity(CoordinatorEntity[SendblueDataCoordinator]):
                 configuration_url=DASHBOARD_URL,
             )
 
-    @callback
-    def async_listen_line_events(
-        self, target: Callable[[str, dict[str, Any]], None]
-    ) -> None:
-        """Call target with every event of the entity's line until removal."""
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                SIGNAL_LINE_EVENT.format(entry_id=self.entry.entry_id, line=self.line),
-                target,
-            )
-        )
-
-    def async_listen_line_activity(self, target: Callable[[], None]) -> None:
-        """Call target when the line's activity changed without an event."""
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                SIGNAL_LINE_ACTIVITY.format(
-                    entry_id=self.entry.entry_id, line=self.line
-                ),
-                target,
-            )
-        )
-
     @property
     def available(self) -> bool:
         """Return whether the line still belongs to the account."""
         return super().available and (
             self.line is None or self.line in self.coordinator.data.lines
         )
+
+
+class SendblueLineEntity(SendblueEntity):
+    """An entity of one of the account's lines, told of what happens on it."""
+
+    line: str
+
+    def __init__(self, entry: SendblueConfigEntry, *, key: str, line: str) -> None:
+        """Initialize the entity on the line's device."""
+        super().__init__(entry, key=key, line=line)
+
+    @callback
+    def async_listen_line_events(self, target: LineEventTarget) -> None:
+        """Call target with every event of the line until removal."""
+        followers = self.entry.runtime_data.followers
+        self.async_on_remove(followers.async_follow_events(self.line, target))
+
+    @callback
+    def async_listen_line_activity(self, target: Callable[[], None]) -> None:
+        """Call target whenever the line's activity changed, until removal."""
+        followers = self.entry.runtime_data.followers
+        self.async_on_remove(followers.async_follow_activity(self.line, target))
 
 
 def async_add_line_entities(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.event import EventEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
@@ -14,7 +14,7 @@ from .const import (
     EVENT_TYPE_TYPING,
 )
 from .data import SendblueConfigEntry
-from .entity import SendblueEntity, async_add_line_entities
+from .entity import SendblueLineEntity, async_add_line_entities
 
 PARALLEL_UPDATES = 0
 
@@ -32,7 +32,7 @@ async def async_setup_entry(
     )
 
 
-class SendblueLineEventEntity(SendblueEntity, EventEntity):
+class SendblueLineEventEntity(SendblueLineEntity, EventEntity):
     """Messages received, status updates and typing on one line."""
 
     _attr_translation_key = "line_event"
@@ -44,7 +44,6 @@ class SendblueLineEventEntity(SendblueEntity, EventEntity):
         EVENT_TYPE_MESSAGE_STATUS,
         EVENT_TYPE_TYPING,
     ]
-    line: str
 
     def __init__(self, entry: SendblueConfigEntry, line: str) -> None:
         """Initialize the event entity of a line."""
@@ -57,8 +56,12 @@ class SendblueLineEventEntity(SendblueEntity, EventEntity):
         self.async_listen_line_events(self._async_handle_event)
 
     @callback
-    def _async_handle_event(self, event_type: str, data: dict[str, Any]) -> None:
-        """Record an event of the line."""
+    def _async_handle_event(
+        self, event_type: str, data: dict[str, Any], context: Context
+    ) -> None:
+        """Record an event of the line, in the context of its bus event."""
+        # One text, one context: the state change is linked to the bus event.
+        self.async_set_context(context)
         self._trigger_event(event_type, data)
         self.async_write_ha_state()
 

@@ -11,8 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .addresses import mask
@@ -29,10 +28,15 @@ from .const import (
     EVENT_TYPE_TYPING,
     EVENT_TYPING_INDICATOR,
     LOGGER,
-    SIGNAL_LINE_ACTIVITY,
-    SIGNAL_LINE_EVENT,
 )
-from .data import ActivityLog, BoundedSet, SendblueConfigEntry, SendblueData, SentLines
+from .data import (
+    ActivityLog,
+    BoundedSet,
+    LineFollowers,
+    SendblueConfigEntry,
+    SendblueData,
+    SentLines,
+)
 
 ATTR_REPLAYED = "replayed"
 
@@ -47,6 +51,7 @@ class SendblueInbound:
         *,
         lines: Callable[[], SendblueData | None],
         activity: ActivityLog,
+        followers: LineFollowers,
         sent_lines: SentLines,
         seen: BoundedSet[str] | None = None,
     ) -> None:
@@ -58,6 +63,7 @@ class SendblueInbound:
         self.entry = entry
         self._lines = lines
         self.activity = activity
+        self.followers = followers
         self.sent_lines = sent_lines
         self._seen: BoundedSet[str] = (
             seen if seen is not None else BoundedSet(DEDUPE_SIZE)
@@ -130,7 +136,7 @@ class SendblueInbound:
             self._drop(message.from_number)
             return True
         line = self._our_line(message.sendblue_number, message.to_number)
-        self._track(handle, line, sent=False, when=message.date_sent, fire=fire)
+        self._track(handle, line, sent=False, when=message.date_sent)
         if not fire:
             return True
         data = {
@@ -168,7 +174,7 @@ class SendblueInbound:
         ):
             return False
         line = self._our_line(message.sendblue_number, message.from_number)
-        self._track(handle, line, sent=True, when=message.date_sent, fire=fire)
+        self._track(handle, line, sent=True, when=message.date_sent)
         if not fire:
             return True
         data = {
@@ -206,11 +212,19 @@ class SendblueInbound:
         self._fire(EVENT_TYPING_INDICATOR, EVENT_TYPE_TYPING, line, data, payload)
         return True
 
+    def _polled(self) -> Mapping[str, object]:
+        """Return the account's lines, as last polled."""
+        data = self._lines()
+        return data.lines if data else {}
+
     def _known_line(self, *candidates: str | None) -> str | None:
         """Return the first candidate that is one of the account's lines."""
-        data = self._lines()
-        lines = data.lines if data else {}
-        return next((c for c in candidates if c and c in lines), None)
+        lines = self._polled()
+        # A loop, not next() over a generator: this runs for every text.
+        for candidate in candidates:
+            if candidate and candidate in lines:
+                return candidate
+        return None
 
     def _our_line(self, *candidates: str | None) -> str | None:
         """Return our line among the candidates, else the first one Sendblue named."""
@@ -224,17 +238,12 @@ class SendblueInbound:
         *,
         sent: bool,
         when: datetime | None,
-        fire: bool,
     ) -> None:
-        """Remember the message's line and record the line's activity.
-
-        The activity sensors pick it up with the line's event, or without one
-        from the activity signal.
-        """
+        """Remember the message's line and record the line's activity."""
         if line is None:
             return
         self.sent_lines.remember(handle, line)
-        if self._known_line(line) is None:
+        if line not in self._polled():
             return
         activity = self.activity.of(line)
         when = when or dt_util.utcnow()
@@ -242,11 +251,7 @@ class SendblueInbound:
             activity.last_sent = _latest(activity.last_sent, when)
         else:
             activity.last_received = _latest(activity.last_received, when)
-        if not fire:
-            async_dispatcher_send(
-                self.hass,
-                SIGNAL_LINE_ACTIVITY.format(entry_id=self.entry.entry_id, line=line),
-            )
+        self.followers.async_activity(line)
 
     def _fire(
         self,
@@ -256,18 +261,14 @@ class SendblueInbound:
         data: dict[str, Any],
         payload: Mapping[str, Any],
     ) -> None:
-        """Fire the bus event and tell the line's event entity."""
+        """Fire the bus event and tell the line's event entity, in one context."""
         data[ATTR_CONFIG_ENTRY_ID] = self.entry.entry_id
         data[ATTR_LINE] = line
         data["payload"] = payload
-        self.hass.bus.async_fire(event, data)
+        context = Context()
+        self.hass.bus.async_fire(event, data, context=context)
         if line:
-            async_dispatcher_send(
-                self.hass,
-                SIGNAL_LINE_EVENT.format(entry_id=self.entry.entry_id, line=line),
-                event_type,
-                data,
-            )
+            self.followers.async_event(line, event_type, data, context)
 
 
 def _value(value: StrEnum | None) -> str | None:

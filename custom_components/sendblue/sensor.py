@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -24,7 +23,12 @@ from homeassistant.helpers.typing import StateType
 from .api import LineStatus
 from .const import SIGNAL_RECEIVE_MODE, ReceiveMode
 from .data import LineActivity, SendblueConfigEntry, SendblueData, SendblueLine
-from .entity import SendblueEntity, account_device_info, async_add_line_entities
+from .entity import (
+    SendblueEntity,
+    SendblueLineEntity,
+    account_device_info,
+    async_add_line_entities,
+)
 
 PARALLEL_UPDATES = 0
 # An activity sensor writes at most once per interval (seconds): in a burst of
@@ -227,11 +231,10 @@ class SendblueQueuedSensor(SensorEntity):
         return self._outbox.queued
 
 
-class SendblueLineSensor(SendblueEntity, RestoreSensor):
+class SendblueLineSensor(SendblueLineEntity, RestoreSensor):
     """A sensor of one line."""
 
     entity_description: SendblueLineSensorDescription
-    line: str
     _shown: StateType | datetime = None
     # Set while the last write is less than ACTIVITY_WRITE_INTERVAL old.
     _cooling: CALLBACK_TYPE | None = None
@@ -255,14 +258,8 @@ class SendblueLineSensor(SendblueEntity, RestoreSensor):
         if last and isinstance(last.native_value, datetime):
             restore(self.entry.runtime_data.activity.of(self.line), last.native_value)
         self._shown = self.native_value
-        self.async_listen_line_events(self._async_line_event)
         self.async_listen_line_activity(self._async_activity)
         self.async_on_remove(self._async_stop_cooling)
-
-    @callback
-    def _async_line_event(self, _event_type: str, _data: dict[str, Any]) -> None:
-        """Show activity the line's event has just recorded, if it changed it."""
-        self._async_activity()
 
     @callback
     def _async_activity(self) -> None:
