@@ -45,7 +45,9 @@ from .restart import (
     registered,
 )
 
-pytestmark = pytest.mark.e2e
+# One group: under pytest-xdist (scripts/test) the module runs in order on one
+# worker, with its one Home Assistant, while the other workers run the rest.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 CONTACT = "+15550001112"
 OTHER_CONTACT = "+15550003334"
