@@ -12,6 +12,7 @@ from sendblue_simulator import (
     WebhookReceiver,
     start_simulator,
 )
+from sendblue_simulator.webhooks import NOT_LOOPBACK, is_loopback
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -286,6 +287,37 @@ async def test_connection_errors_are_retried(
     deliveries = sendblue_simulator.control.deliveries()
     assert [d["attempt"] for d in deliveries] == [1, 2, 3]
     assert all(d["status"] is None and d["error"] for d in deliveries)
+
+
+async def test_only_loopback_urls_are_called(
+    api: aiohttp.ClientSession, sendblue_simulator: Simulator
+) -> None:
+    """A public URL is recorded as refused, never looked up or called."""
+    await add_webhook(api, "receive", "https://example.com/hook")
+    sendblue_simulator.control.inject_inbound(from_number=CONTACT, content="x")
+    await sendblue_simulator.control.run_until_idle()
+    deliveries = sendblue_simulator.control.deliveries()
+    assert [d["attempt"] for d in deliveries] == [1, 2, 3]
+    assert all(d["status"] is None for d in deliveries)
+    assert {d["error"] for d in deliveries} == {NOT_LOOPBACK}
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8123/api/webhook/x", True),
+        ("http://127.5.0.1/x", True),
+        ("http://[::1]:9/x", True),
+        ("http://localhost:8123/x", True),
+        ("https://example.com/cb", False),
+        ("http://192.168.1.2/x", False),
+        ("http://[2001:db8::1]/x", False),
+        ("not a url", False),
+    ],
+)
+def test_is_loopback(url: str, *, loopback: bool) -> None:
+    """Only this machine's names and addresses count as loopback."""
+    assert is_loopback(url) is loopback
 
 
 async def test_inbound_group_and_media_injection(
