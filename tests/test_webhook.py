@@ -280,6 +280,24 @@ async def test_oversized_chunked_body(client: TestClient) -> None:
     assert response.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
+async def test_chunked_body(hass: HomeAssistant, client: TestClient) -> None:
+    """A body that arrives in chunks without Content-Length is read whole."""
+    body = json.dumps(
+        {**load_json("webhook_message_received.json"), "pad": "x" * 70000}
+    )
+    events = async_capture_events(hass, EVENT_MESSAGE_RECEIVED)
+
+    async def chunks() -> Any:  # noqa: ANN401
+        for start in range(0, len(body), 30000):
+            yield body[start : start + 30000].encode()
+
+    response = await client.post(PATH, data=chunks(), headers=HEADERS)
+    assert response.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert events[0].data["payload"]["pad"] == "x" * 70000
+
+
 async def test_get_not_allowed(client: TestClient) -> None:
     """Only POST is registered."""
     response = await client.get(PATH, headers=HEADERS)

@@ -321,12 +321,16 @@ async def _read_body(request: Request) -> bytes | None:
     declared = request.headers.get(hdrs.CONTENT_LENGTH, "")
     if declared.isdigit() and int(declared) > MAX_WEBHOOK_BODY:
         return None
+    content = request.content
     chunks: list[bytes] = []
     size = 0
-    while chunk := await request.content.read(65536):
+    while chunk := await content.read(65536):
         size += len(chunk)
         if size > MAX_WEBHOOK_BODY:
             return None
+        if not chunks and content.at_eof():
+            # Sendblue's bodies arrive whole: no second read, nothing to join.
+            return chunk
         chunks.append(chunk)
     return b"".join(chunks)
 
