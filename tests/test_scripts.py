@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BASH = shutil.which("bash") or "/bin/bash"
-# Each stand-in prints its name and exits with the status its variable gives (0).
 type RunScript = Callable[..., subprocess.CompletedProcess[str]]
+# Each stand-in prints its name and exits with the status its variable gives (0).
 STAND_IN = """#!/usr/bin/env bash
 echo "{name} ran"
 exit "${{{variable}:-0}}"
