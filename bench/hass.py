@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from io import BytesIO
@@ -40,6 +40,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 REFERENCE = "bench_reference"
 REFERENCE_INTEGRATION = BENCH_DIR / "reference" / REFERENCE
+# How long a cold Home Assistant may take to answer, and then to finish starting.
+STARTUP_S = 180.0
 # Quiet logging: a log line per request would be part of what is measured.
 BASE_CONFIGURATION = """\
 homeassistant:
@@ -99,16 +101,28 @@ def integration_at(revision: str) -> Iterator[Path]:
         yield Path(into) / "custom_components" / "sendblue"
 
 
+@dataclass(frozen=True, kw_only=True)
+class StartedHomeAssistant:
+    """A Home Assistant process with a loaded Sendblue entry, signed in."""
+
+    ha: HomeAssistantClient
+    base_url: str
+    entry_id: str
+    pid: int
+    config_dir: Path
+    check: Callable[[], None]  # raises as soon as the process has exited
+
+
 @asynccontextmanager
-async def running_home_assistant(
+async def started_home_assistant(
     work: Path,
     simulator: Simulator,
-    ha_prefix: list[str],
     *,
-    configuration: str = BASE_CONFIGURATION,
+    configuration: str,
+    ha_prefix: Sequence[str] = (),
     integration: Path = INTEGRATION_DIR,
-) -> AsyncIterator[RunningHomeAssistant]:
-    """Run Home Assistant with Sendblue (from integration) set up and checked."""
+) -> AsyncIterator[StartedHomeAssistant]:
+    """Run Home Assistant and add a Sendblue entry for the simulator's account."""
     port = free_port()
     base_url = f"http://{LOOPBACK}:{port}"
     config = work / "config"
@@ -139,9 +153,9 @@ async def running_home_assistant(
     try:
         async with aiohttp.ClientSession() as session:
             ha = HomeAssistantClient(session, base_url, check=check)
-            await ha.wait_up(180)
+            await ha.wait_up(STARTUP_S)
             await ha.sign_in(DEMO_USER)
-            await ha.wait_running(180)
+            await ha.wait_running(STARTUP_S)
             entry = await ha.add_sendblue_entry(
                 SimulatorAccount(
                     base_url=simulator.base_url,
@@ -150,37 +164,65 @@ async def running_home_assistant(
                 )
             )
             await ha.wait_entry_state(entry["entry_id"], "loaded")
-            # New entries may pick another receive mode (auto): these benchmarks
-            # measure the webhook. The entry reloads with it.
-            await ha.set_options(entry["entry_id"], {"receive_mode": "webhook"})
-
-            async def registered() -> dict[str, Any] | None:
-                """Return the webhook registered at Sendblue, with its secret."""
-                return next(
-                    (
-                        hook
-                        for hook in simulator.control.webhooks()["receive"]
-                        if isinstance(hook, dict) and hook["url"].startswith(base_url)
-                    ),
-                    None,
-                )
-
-            hook = await wait_until(registered, within=60, what="webhook registered")
-            await ha.wait_entry_state(entry["entry_id"], "loaded")
-            _check_files(
-                (await ha.request("GET", f"/api/{REFERENCE}"))["files"],
-                {REFERENCE: REFERENCE_INTEGRATION, DOMAIN: integration},
-            )
-            yield RunningHomeAssistant(
+            yield StartedHomeAssistant(
                 ha=ha,
                 base_url=base_url,
-                webhook_url=hook["url"],
-                secret=str(hook["secret"]),
+                entry_id=entry["entry_id"],
                 pid=process.pid or 0,
                 config_dir=config,
+                check=check,
             )
     finally:
         process.stop()
+
+
+@asynccontextmanager
+async def running_home_assistant(
+    work: Path,
+    simulator: Simulator,
+    ha_prefix: list[str],
+    *,
+    configuration: str = BASE_CONFIGURATION,
+    integration: Path = INTEGRATION_DIR,
+) -> AsyncIterator[RunningHomeAssistant]:
+    """Run Home Assistant with Sendblue (from integration) set up and checked."""
+    async with started_home_assistant(
+        work,
+        simulator,
+        configuration=configuration,
+        ha_prefix=ha_prefix,
+        integration=integration,
+    ) as started:
+        ha, base_url = started.ha, started.base_url
+        # New entries may pick another receive mode (auto): these benchmarks
+        # measure the webhook. The entry reloads with it.
+        await ha.set_options(started.entry_id, {"receive_mode": "webhook"})
+
+        async def registered() -> dict[str, Any] | None:
+            """Return the webhook registered at Sendblue, with its secret."""
+            return next(
+                (
+                    hook
+                    for hook in simulator.control.webhooks()["receive"]
+                    if isinstance(hook, dict) and hook["url"].startswith(base_url)
+                ),
+                None,
+            )
+
+        hook = await wait_until(registered, within=60, what="webhook registered")
+        await ha.wait_entry_state(started.entry_id, "loaded")
+        _check_files(
+            (await ha.request("GET", f"/api/{REFERENCE}"))["files"],
+            {REFERENCE: REFERENCE_INTEGRATION, DOMAIN: integration},
+        )
+        yield RunningHomeAssistant(
+            ha=ha,
+            base_url=base_url,
+            webhook_url=hook["url"],
+            secret=str(hook["secret"]),
+            pid=started.pid,
+            config_dir=started.config_dir,
+        )
 
 
 def _check_files(files: dict[str, str], expected: dict[str, Path]) -> None:

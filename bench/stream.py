@@ -39,7 +39,6 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import freezegun
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
@@ -49,21 +48,13 @@ from custom_components.sendblue.const import (
     EVENT_MESSAGE_RECEIVED,
     ReceiveMode,
 )
-from devtools.common import DevToolsError, JsonObject, wait_until
-from devtools.config_dir import prepare_config_dir
-from devtools.processes import (
-    LOOPBACK,
-    ManagedProcess,
-    free_port,
-    hass_command,
-    hass_environment,
-)
-from devtools.rest import DEMO_USER, HomeAssistantClient
-from devtools.simulator import SimulatorAccount
+from devtools.common import JsonObject, wait_until
+from devtools.rest import HomeAssistantClient
 from devtools.websocket import EventSubscription, HomeAssistantWebSocket
 from sendblue_simulator import RealClock, Simulator, start_simulator
 from sendblue_simulator.events import DataShape
 
+from .hass import STARTUP_S, started_home_assistant
 from .inprocess import UNUSED_URL, Clock, set_up, test_hass
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +67,6 @@ BURST_RATE = 10.0
 BURST_TEXTS = 200
 LATENCY_GOAL_MS = 50.0
 EVENT_WAIT_S = 10.0
-STARTUP_S = 180.0
 PING_EVENT = "sendblue_bench_ping"
 CONTACT = "+15125550177"
 # Quiet logging, as a user runs it: a debug line per event would be measured too.
@@ -276,49 +266,16 @@ async def _home_assistant(
     work: Path, simulator: Simulator
 ) -> AsyncIterator[HomeAssistantClient]:
     """Run Home Assistant with an entry in stream mode; yield a signed-in client."""
-    port = free_port()
-    base_url = f"http://{LOOPBACK}:{port}"
-    config = work / "config"
-    prepare_config_dir(config, port=port)
-    (config / "configuration.yaml").write_text(CONFIGURATION, encoding="utf-8")
-    process = ManagedProcess(
-        "home-assistant",
-        hass_command(config),
-        log_path=work / "home-assistant.log",
-        cwd=ROOT,
-        env=hass_environment(os.environ, base_url),
-    )
-
-    def check() -> None:
-        """Give up as soon as Home Assistant exits."""
-        if not process.running:
-            raise DevToolsError(process.describe_exit())
-
-    process.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            ha = HomeAssistantClient(session, base_url, check=check)
-            await ha.wait_up(STARTUP_S)
-            await ha.sign_in(DEMO_USER)
-            await ha.wait_running(STARTUP_S)
-            entry = await ha.add_sendblue_entry(
-                SimulatorAccount(
-                    base_url=simulator.base_url,
-                    api_key_id=simulator.api_key_id,
-                    api_secret_key=simulator.api_secret_key,
-                )
-            )
-            await ha.wait_entry_state(entry["entry_id"], "loaded")
-            # Explicitly, not by auto; the reload opens the stream again.
-            opened = simulator.control.events()["streams_opened"]
-            await ha.set_options(
-                entry["entry_id"], {CONF_RECEIVE_MODE: ReceiveMode.STREAM}
-            )
-            await _wait_stream(simulator, opened, check)
-            await ha.wait_entry_state(entry["entry_id"], "loaded")
-            yield ha
-    finally:
-        process.stop()
+    async with started_home_assistant(
+        work, simulator, configuration=CONFIGURATION
+    ) as started:
+        ha = started.ha
+        # Explicitly, not by auto; the reload opens the stream again.
+        opened = simulator.control.events()["streams_opened"]
+        await ha.set_options(started.entry_id, {CONF_RECEIVE_MODE: ReceiveMode.STREAM})
+        await _wait_stream(simulator, opened, started.check)
+        await ha.wait_entry_state(started.entry_id, "loaded")
+        yield ha
 
 
 async def _wait_stream(
